@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "Rule": "listening.rules",
     "load_rules": "listening.rules",
     "match_rules": "listening.rules",
+    "save_rule": "listening.rules",
+    "TokenIndex": "listening.rules",
     "backtest": "listening.rules",
     "detect_threats": "listening.threats",
     "forecast": "listening.forecasting",

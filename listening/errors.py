@@ -18,6 +18,7 @@ __all__ = [
     "NotFittedError",
     "RendererMissingError",
     "UnsafePathError",
+    "RuleFileError",
 ]
 
 
@@ -91,3 +92,18 @@ class RendererMissingError(ListeningError):
 
 class UnsafePathError(ListeningError):
     """A path would write outside the folder the user chose."""
+
+
+class RuleFileError(RuleSyntaxError):
+    """A rule file in the rule library is invalid.
+
+    ``path`` names the file and ``field`` the YAML field at fault (``query``,
+    ``severity``, ...). A bad query keeps the query, position and caret of the
+    underlying :class:`RuleSyntaxError`.
+    """
+
+    def __init__(self, message: str, *, path: str = "", field: str = "", query: str = "",
+                 position: int = 0, expected: str = "") -> None:
+        self.path = path
+        self.field = field
+        super().__init__(message, query=query, position=position, expected=expected)

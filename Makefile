@@ -1,0 +1,52 @@
+# `make demo` and `make test` work from a fresh clone: they create .venv if it is
+# missing and install the package with its dependencies first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# System packages the tests use: Chromium for the browser test and PDF briefs,
+# poppler-utils (pdftotext) to check the PDF's text.
+SYSTEM_PACKAGES := chromium poppler-utils
+
+.PHONY: setup demo test bench lab system-deps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/listening demo
+
+# Installs Debian's chromium and poppler-utils when missing and we are root (CI
+# is); elsewhere it says what to install and the tests that need them skip.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: install$$missing (e.g. sudo apt-get install$$missing) to run the browser and PDF tests"; \
+	  fi; \
+	fi
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+# JupyterLab on loopback only, with a fresh random token printed in the URL.
+lab: setup
+	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 \
+	  --IdentityProvider.token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))') \
+	  --ServerApp.root_dir=notebooks
+
+clean:
+	rm -rf $(VENV) out data/demo data/listening.duckdb* .pytest_cache

@@ -1,0 +1,119 @@
+"""Train the shipped sentiment models and write their model card.
+
+Run: ``.venv/bin/python benchmarks/train_sentiment_models.py`` (a few minutes).
+Writes ``data/models/sentiment_en.skops``, ``data/models/sentiment_fr.skops`` and
+``data/models/MODEL_CARD.md``.
+
+Training data (../shared/data; label meanings in the SOURCE.md files):
+
+* English: ``tweeteval/sentiment/val`` ∪ ``xlmt_sentiment/english/{train,val}``,
+  de-duplicated by text (the xlmt English split re-uses most tweeteval tweets);
+* French: ``xlmt_sentiment/french/{train,val}``.
+
+The card's metrics are 5-fold cross-validated (each tweet predicted by a model
+that did not see it), because the shipped models are trained on every tweet.
+An analyst retrains on their own labelled mentions with
+``ls.train_sentiment(texts, labels, language=...)`` and ``model.save(path)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _sentiment_data import (
+    CV_FOLDS,
+    cross_validated_labels,
+    english_training,
+    french_training,
+    macro_scores,
+)
+
+import listening as ls
+from listening.sentiment import trained
+
+MODELS = ROOT / "data" / "models"
+SETS = {
+    "en": (english_training, "tweeteval sentiment/val ∪ xlmt_sentiment english/{train,val}, "
+                             "de-duplicated by text"),
+    "fr": (french_training, "xlmt_sentiment french/{train,val} (DEFT 2017 tweets)"),
+}
+
+
+def train(language: str) -> dict:
+    reader, description = SETS[language]
+    data = reader()
+    started = time.perf_counter()
+    cv = macro_scores(data["label"].to_numpy(), cross_validated_labels(data, language=language))
+    cv_seconds = time.perf_counter() - started
+    metadata = {"data": description, "n_rows_before_dedup": int(data.attrs["rows_before_dedup"]),
+                "label_conflicts": int(data.attrs["label_conflicts"]),
+                "label_counts": {k: int(v) for k, v in data["label"].value_counts().items()},
+                "cv_folds": CV_FOLDS, "cv_macro_recall": cv["macro_recall"],
+                "cv_macro_f1": cv["macro_f1"]}
+    model = ls.train_sentiment(data["text"].tolist(), data["label"].tolist(), language=language,
+                               metadata=metadata)
+    path = model.save(MODELS / f"sentiment_{language}.skops")
+    reloaded = ls.load_sentiment_model(path)
+    assert (reloaded.predict(data["text"].head(50)) == model.predict(data["text"].head(50))).all()
+    print(f"{language}: {len(data)} tweets, CV macro recall {cv['macro_recall']:.4f}, "
+          f"macro F1 {cv['macro_f1']:.4f} ({cv_seconds:.0f} s) -> {path} "
+          f"({path.stat().st_size / 1e6:.2f} MB)")
+    return {"language": language, "n": len(data), "metadata": metadata, "path": path,
+            "size_mb": path.stat().st_size / 1e6, "trained_at": model.trained_at_}
+
+
+def card(rows: list[dict]) -> str:
+    today = dt.date.today().isoformat()
+    lines = [
+        "# Sentiment models shipped with listening", "",
+        f"Trained {today} by `benchmarks/train_sentiment_models.py`; loaded by "
+        "`ls.score_sentiment(frame, method=\"model\")` (or `ls.load_sentiment_model(path)`).", "",
+        "## Recipe", "",
+        "scikit-learn pipeline: word TF-IDF (1-2-grams, hashtags and @handles kept, "
+        f"{trained.WORD_MAX_FEATURES:,} terms max) + character TF-IDF (2-5-grams within words, "
+        f"{trained.CHAR_MAX_FEATURES:,} max) + the four VADER scores of the language "
+        f"(weight {trained.VADER_WEIGHT}); linear SVM (C={trained.DEFAULT_C}, class weights "
+        f"{trained.DEFAULT_CLASS_WEIGHT!r}) with sigmoid-calibrated probabilities "
+        f"({trained.CALIBRATION_FOLDS}-fold internal calibration). Saved with skops; loading "
+        "trusts only the types listed in `listening.sentiment.trained.TRUSTED_TYPES`.", "",
+        "`sentiment` = P(positive) − P(negative); `sentiment_label` = the most probable class.", "",
+        "## Models", "",
+        "| file | language | training data | tweets | labels (neg/neu/pos) | "
+        f"{CV_FOLDS}-fold CV macro recall | CV macro F1 | size |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        m = r["metadata"]
+        counts = m["label_counts"]
+        lines.append(
+            f"| `{r['path'].name}` | {r['language']} | {m['data']} | {r['n']:,} | "
+            f"{counts.get('negative', 0)}/{counts.get('neutral', 0)}/{counts.get('positive', 0)} | "
+            f"{m['cv_macro_recall']:.4f} | {m['cv_macro_f1']:.4f} | {r['size_mb']:.2f} MB |")
+    lines += [
+        "", "## Intended use and limits", "",
+        "Three-way sentiment of short social posts in English or French. Trained on general "
+        "tweets (SemEval-2017, DEFT 2017 politics and current events), not on mentions of a "
+        "police service or ministry: expect lower accuracy on domain language (road closures, "
+        "arrests, scams are often *reported* neutrally but read as negative). Retrain on a few "
+        "hundred labelled mentions of your own with `ls.train_sentiment` for better figures. "
+        "The XLM-T sets are class-balanced, so the models' priors are flatter than real mention "
+        "streams. Figures are cross-validated on the training tweets, not on an independent test "
+        "set (tweeteval/xlmt test splits are kept aside).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    MODELS.mkdir(parents=True, exist_ok=True)
+    rows = [train("en"), train("fr")]
+    (MODELS / "MODEL_CARD.md").write_text(card(rows), encoding="utf-8")
+    print(f"wrote {MODELS / 'MODEL_CARD.md'}")
+
+
+if __name__ == "__main__":
+    main()

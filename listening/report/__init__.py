@@ -1,0 +1,100 @@
+"""The manager brief: a one-page note of what happened, what is coming, what to do.
+
+>>> import listening as ls
+>>> frame, truth = ls.demo.generate(n_mentions=2_000, days=14, seed=1)
+>>> ls.brief(frame, path="out/brief.html")          # doctest: +SKIP
+PosixPath('out/brief.html')
+
+The brief is built in two steps, both public: :func:`build_brief` aggregates the
+frame into a :class:`Brief` (numbers, alerts, topics, forecast, actions,
+provenance, charts) and :func:`write_brief` renders it to ``.html``, ``.md`` or
+``.pdf``. :func:`brief` does both. :func:`posts_table_html` is the escaped table
+of posts the widgets reuse.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from ..exporting import check_inside
+from .actions import load_actions
+from .content import Brief, build_brief, negative_share
+from .render import FORMATS, find_chromium, render_html, render_markdown, write_brief
+from .tables import is_safe_url, posts_table_html, safe_link
+
+__all__ = [
+    "Brief",
+    "brief",
+    "build_brief",
+    "find_chromium",
+    "is_safe_url",
+    "load_actions",
+    "negative_share",
+    "posts_table_html",
+    "render_html",
+    "render_markdown",
+    "safe_link",
+    "write_brief",
+]
+
+
+def brief(frame: pd.DataFrame, alerts: pd.DataFrame | None = None,
+          forecast: pd.DataFrame | None = None, period: str = "7D",
+          path: str | os.PathLike = "out/brief.html", lang: str = "en", *,
+          end: str | pd.Timestamp | None = None, tz: str = "America/Toronto",
+          actions: str | os.PathLike | None = None, rules=None,
+          root: str | os.PathLike | None = None) -> Path:
+    """Write the manager brief for the last ``period`` of ``frame``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Mentions. Needs ``mention_id`` and ``timestamp``; uses when present
+        ``sentiment_label`` (or ``sentiment``), ``reach``, ``platform``,
+        ``topic_label`` (or ``topic``), ``rule_<name>`` columns and, for the
+        evidence posts, ``author``, ``text``, ``url``. Nothing is added or changed.
+    alerts : DataFrame, optional
+        From ``detect_threats``: ``segment, start, end, signal, severity, score,
+        terms, example_ids, coordination, why``. The most severe alerts still
+        open in the period are shown with two or three evidence posts.
+    forecast : DataFrame, optional
+        From ``forecast``: ``segment, timestamp, metric, forecast, lo80, hi80,
+        lo95, hi95, events``.
+    period : str
+        Length of the reported period (a pandas offset such as ``"7D"``); it ends
+        at the last mention (or ``end``) and is compared with the period before.
+    path : str or Path
+        ``.html`` (self-contained), ``.md`` (PNG charts beside it) or ``.pdf``
+        (needs headless Chromium).
+    lang : {"en", "fr"}
+    end : timestamp, optional
+        End of the period (default: the last mention's time).
+    tz : str
+        Time zone of the dates shown (default Eastern).
+    actions : path, optional
+        An action-rules YAML file (default: ``listening/resources/report/actions.yaml``).
+    rules : list of Rule, optional
+        The monitoring rules behind ``rule_<name>`` columns, for their versions in
+        the provenance footer (else ``frame.attrs["listening"]["rules"]``).
+    root : path, optional
+        If given, ``path`` must lie inside this folder (:class:`UnsafePathError`).
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ValueError(f"cannot write a brief to {str(path)!r}: the extension must be one of "
+                         f"{', '.join(FORMATS)}")
+    if root is not None:
+        path = check_inside(path, root)
+    if path.suffix.lower() == ".pdf":
+        find_chromium()  # fail before the work if the renderer is missing
+    content = build_brief(frame, alerts=alerts, forecast=forecast, period=period, lang=lang,
+                          end=end, tz=tz, actions=actions, rules=rules)
+    return write_brief(content, path)

@@ -1,0 +1,360 @@
+"""Trained sentiment classifiers: TF-IDF + VADER features, calibrated linear model.
+
+``train_sentiment(texts, labels, language="en")`` fits a scikit-learn pipeline:
+
+* word TF-IDF (unigrams and bigrams; hashtags and @handles kept as tokens),
+* character TF-IDF (2-5-grams inside word boundaries: robust to spelling,
+  elongation and French accents),
+* the four VADER scores of the language (:func:`vader_features`),
+
+then a linear SVM whose scores are turned into probabilities by sigmoid
+calibration on internal cross-validation (``CalibratedClassifierCV``).
+
+Models are saved with ``skops`` (no pickle): :func:`load_sentiment_model` loads a
+file only if every type in it is on :data:`TRUSTED_TYPES`, and says which types
+are not otherwise.
+
+Shipped models: ``data/models/sentiment_en.skops`` and ``sentiment_fr.skops`` in
+the repository (trained by ``benchmarks/train_sentiment_models.py``; see
+``data/models/MODEL_CARD.md``). They are found relative to the repository (this
+package is installed in editable mode from it), or in the folder named by the
+``LISTENING_MODELS`` environment variable, which wins when set. A package
+installed elsewhere without the repository needs that variable or an explicit
+``model=`` / path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zipfile
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from ..errors import ModelError, NotFittedError
+from ..schema import SENTIMENT_LABELS
+from .scoring import vader_features
+from .vader import FEATURE_NAMES, SUPPORTED_LANGUAGES
+
+__all__ = [
+    "MODEL_FORMAT",
+    "TRUSTED_TYPES",
+    "SentimentModel",
+    "VaderFeatures",
+    "default_model_path",
+    "load_sentiment_model",
+    "resolve_models",
+    "train_sentiment",
+]
+
+MODEL_FORMAT = "listening-sentiment/1"
+# Repository layout: listening/sentiment/trained.py -> <repo>/data/models
+REPO_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "models"
+# Hyper-parameters: chosen by 5-fold CV on the shipped training sets
+# (benchmarks/train_sentiment_models.py prints the comparison).
+DEFAULT_C = 0.1
+WORD_MAX_FEATURES = 20_000
+CHAR_MAX_FEATURES = 30_000
+# VADER's 4 scores sit next to ~50k TF-IDF columns of unit-norm rows; this weight
+# lets the classifier use them without needing huge coefficients.
+VADER_WEIGHT = 4.0
+CALIBRATION_FOLDS = 5
+# "balanced" weighs classes by inverse frequency: social data has few negative
+# posts next to many neutral ones, and the metrics that matter (macro recall /
+# F1) weigh every class equally.
+DEFAULT_CLASS_WEIGHT = "balanced"
+# Integer labels accepted by train_sentiment: the TweetEval / XLM-T convention.
+INT_LABELS = {0: "negative", 1: "neutral", 2: "positive"}
+# Every type a saved model may contain; anything else in a file refuses to load.
+TRUSTED_TYPES: list[str] = [
+    "listening.sentiment.trained.VaderFeatures",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.svm._classes.LinearSVC",
+    "sklearn.frozen._frozen.FrozenEstimator",
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.str", "builtins.int",
+    "builtins.float", "builtins.bool", "builtins.NoneType",
+    "numpy.ndarray", "numpy.dtype", "numpy.float64", "numpy.int64", "numpy.int32",
+    "numpy.float32", "numpy.str_",
+    "scipy.sparse._csr.csr_matrix",
+]
+
+
+class VaderFeatures(TransformerMixin, BaseEstimator):
+    """Transformer: texts -> VADER compound, pos, neg, neu (learns nothing).
+
+    Parameters
+    ----------
+    language : {"en", "fr"}
+    weight : float
+        Multiplier on the four scores (see :data:`VADER_WEIGHT`).
+    """
+
+    def __init__(self, language: str = "en", weight: float = VADER_WEIGHT) -> None:
+        self.language = language
+        self.weight = weight
+
+    def fit(self, X, y=None):
+        self.n_features_out_ = len(FEATURE_NAMES)
+        return self
+
+    def transform(self, X):
+        return vader_features(list(X), language=self.language) * self.weight
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray([f"vader_{n}" for n in FEATURE_NAMES], dtype=object)
+
+
+def _as_texts(texts: Iterable[str] | pd.Series) -> list[str]:
+    values = texts.tolist() if isinstance(texts, pd.Series) else list(texts)
+    return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
+
+
+def _as_labels(labels) -> np.ndarray:
+    values = labels.tolist() if isinstance(labels, pd.Series) else list(labels)
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and int(v) in INT_LABELS:
+            out.append(INT_LABELS[int(v)])
+        elif isinstance(v, str) and v.strip().lower() in SENTIMENT_LABELS:
+            out.append(v.strip().lower())
+        else:
+            raise ValueError(f"label {v!r} at position {i} is not a sentiment label; use "
+                             f"{', '.join(SENTIMENT_LABELS)} (or 0/1/2 in that order)")
+    return np.asarray(out, dtype=object)
+
+
+class SentimentModel:
+    """A trained three-class sentiment classifier for one language.
+
+    Parameters
+    ----------
+    language : {"en", "fr"}
+        Language of the training texts (chooses the VADER rule set).
+    C : float
+        Inverse regularisation strength of the linear SVM.
+
+    Attributes (after ``fit``)
+    --------------------------
+    pipeline_ : sklearn Pipeline
+    classes_ : ndarray of str, ``("negative", "neutral", "positive")``
+    n_train_ : int
+    trained_at_ : str, ISO 8601 UTC time of fitting
+    metadata_ : dict, free-form facts saved with the model (data, CV metrics)
+    """
+
+    def __init__(self, language: str = "en", *, C: float = DEFAULT_C,
+                 class_weight: str | None = DEFAULT_CLASS_WEIGHT,
+                 vader_weight: float = VADER_WEIGHT) -> None:
+        self.language = language
+        self.C = C
+        self.class_weight = class_weight
+        self.vader_weight = vader_weight
+
+    def _build(self):
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion, Pipeline
+        from sklearn.svm import LinearSVC
+
+        features = FeatureUnion([
+            ("word", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=2,
+                                     sublinear_tf=True, max_features=WORD_MAX_FEATURES,
+                                     token_pattern=r"(?u)[#@]?\w[\w']*", dtype=np.float64)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                     sublinear_tf=True, max_features=CHAR_MAX_FEATURES,
+                                     dtype=np.float64)),
+            ("vader", VaderFeatures(self.language, weight=self.vader_weight)),
+        ])
+        classifier = CalibratedClassifierCV(LinearSVC(C=self.C, class_weight=self.class_weight), method="sigmoid",
+                                            cv=CALIBRATION_FOLDS, ensemble=False)
+        return Pipeline([("features", features), ("classifier", classifier)])
+
+    def fit(self, texts, labels) -> SentimentModel:
+        """Fit on texts and their labels (negative/neutral/positive or 0/1/2). Returns self."""
+        if self.language not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}, "
+                             f"got {self.language!r}")
+        x, y = _as_texts(texts), _as_labels(labels)
+        if len(x) != len(y):
+            raise ValueError(f"{len(x)} texts but {len(y)} labels; give one label per text")
+        present = set(y.tolist())
+        if present != set(SENTIMENT_LABELS):
+            missing = ", ".join(sorted(set(SENTIMENT_LABELS) - present))
+            raise ValueError(f"every label needs examples; none for: {missing}")
+        counts = pd.Series(y).value_counts()
+        if counts.min() < CALIBRATION_FOLDS:
+            raise ValueError(f"label {counts.idxmin()!r} has {counts.min()} example(s); "
+                             f"calibration needs at least {CALIBRATION_FOLDS} per label")
+        pipeline = self._build()
+        pipeline.fit(x, y)
+        for name in ("word", "char"):
+            # stop_words_ lists every dropped term: large, only for introspection.
+            vec = pipeline.named_steps["features"].named_transformers[name]
+            if hasattr(vec, "stop_words_"):
+                del vec.stop_words_
+            # numpy int64 values would each become a separate array in the skops
+            # file (tens of thousands of them); plain ints go into its JSON schema.
+            vec.vocabulary_ = {term: int(i) for term, i in vec.vocabulary_.items()}
+        self.pipeline_ = pipeline
+        self.classes_ = np.asarray(pipeline.classes_, dtype=object)
+        self.n_train_ = len(x)
+        self.trained_at_ = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.metadata_ = getattr(self, "metadata_", {})
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "pipeline_"):
+            raise NotFittedError("this SentimentModel is not fitted yet; call fit(texts, labels) "
+                                 "or use listening.train_sentiment / load_sentiment_model")
+
+    def predict_proba(self, texts) -> pd.DataFrame:
+        """Probability of each label: DataFrame with columns negative, neutral, positive."""
+        self._check()
+        proba = self.pipeline_.predict_proba(_as_texts(texts))
+        frame = pd.DataFrame(proba, columns=list(self.classes_))
+        return frame[list(SENTIMENT_LABELS)]
+
+    def predict(self, texts) -> pd.Categorical:
+        """Most probable label of each text."""
+        return self.score(texts, return_codes=False, labels=True)
+
+    def score(self, texts, *, return_codes: bool = False, labels: bool = False):
+        """P(positive) - P(negative) per text (-1..1); with ``return_codes`` also the label codes."""
+        proba = self.predict_proba(texts).to_numpy()
+        codes = proba.argmax(axis=1)
+        if labels:
+            return pd.Categorical.from_codes(codes, categories=list(SENTIMENT_LABELS))
+        s = proba[:, 2] - proba[:, 0]
+        return (s, codes) if return_codes else s
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model to ``path`` (a ``.skops`` file); returns the path."""
+        import skops.io as sio
+
+        self._check()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"format": MODEL_FORMAT, "language": self.language, "C": float(self.C),
+                   "n_train": int(self.n_train_), "trained_at": self.trained_at_,
+                   "metadata": dict(self.metadata_), "pipeline": self.pipeline_}
+        sio.dump(payload, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        return path
+
+    def __repr__(self) -> str:
+        state = f", n_train={self.n_train_}" if hasattr(self, "n_train_") else ", unfitted"
+        return f"SentimentModel(language={self.language!r}, C={self.C}{state})"
+
+
+def train_sentiment(texts, labels, *, language: str = "en", C: float = DEFAULT_C,
+                    metadata: Mapping | None = None) -> SentimentModel:
+    """Fit a :class:`SentimentModel` on labelled texts (e.g. an analyst's own mentions).
+
+    Parameters
+    ----------
+    texts : sequence or Series of str
+    labels : sequence or Series
+        ``negative`` / ``neutral`` / ``positive`` (any case), or 0 / 1 / 2.
+    language : {"en", "fr"}
+        Language of the texts: chooses the VADER rule set used as features.
+    C : float
+        Regularisation of the linear SVM (default :data:`DEFAULT_C`).
+    metadata : dict, optional
+        Facts to keep with the model (data source, metrics); saved by ``save``.
+
+    Examples
+    --------
+    >>> texts = ["great job", "thank you so much", "love it", "awful", "terrible service",
+    ...          "worst day", "road open", "meeting at 3", "report filed"] * 3
+    >>> labels = ["positive"] * 3 + ["negative"] * 3 + ["neutral"] * 3
+    >>> model = train_sentiment(texts, labels * 3)   # doctest: +SKIP
+    >>> model.predict(["thank you, great job"]).tolist()   # doctest: +SKIP
+    ['positive']
+    """
+    model = SentimentModel(language, C=C)
+    model.metadata_ = dict(metadata or {})
+    return model.fit(texts, labels)
+
+
+def load_sentiment_model(path: str | Path) -> SentimentModel:
+    """Load a model written by :meth:`SentimentModel.save`, trusting only :data:`TRUSTED_TYPES`."""
+    import skops.io as sio
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"no sentiment model at {str(path)!r}; train one with "
+                         "listening.train_sentiment(...).save(path) or check the path")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # a corrupt or non-skops file
+        raise ModelError(f"{str(path)!r} is not a skops model file ({exc})") from exc
+    refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if refused:
+        raise ModelError(f"{str(path)!r} contains types that are not trusted: "
+                         f"{', '.join(refused)}; it was not written by listening or was "
+                         "tampered with, so it is not loaded")
+    payload = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
+    if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
+        raise ModelError(f"{str(path)!r} is not a listening sentiment model "
+                         f"(expected format {MODEL_FORMAT!r})")
+    model = SentimentModel(payload["language"], C=payload["C"])
+    model.pipeline_ = payload["pipeline"]
+    model.classes_ = np.asarray(model.pipeline_.classes_, dtype=object)
+    model.n_train_ = int(payload["n_train"])
+    model.trained_at_ = payload["trained_at"]
+    model.metadata_ = dict(payload["metadata"])
+    return model
+
+
+def default_model_path(language: str) -> Path:
+    """Where the shipped model for ``language`` lives (``$LISTENING_MODELS`` or data/models)."""
+    folder = Path(os.environ["LISTENING_MODELS"]) if os.environ.get("LISTENING_MODELS") \
+        else REPO_MODEL_DIR
+    return folder / f"sentiment_{language}.skops"
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float) -> SentimentModel:
+    return load_sentiment_model(path)
+
+
+def resolve_models(model=None) -> dict[str, SentimentModel]:
+    """Turn score_sentiment's ``model`` argument into ``{language: SentimentModel}``."""
+    if model is None:
+        found = {}
+        for lang in SUPPORTED_LANGUAGES:
+            path = default_model_path(lang)
+            if not path.is_file():
+                raise ModelError(
+                    f"the shipped {lang} sentiment model is missing ({path}); run "
+                    "`python benchmarks/train_sentiment_models.py` in the repository, set "
+                    "LISTENING_MODELS to the folder holding sentiment_<lang>.skops, or pass model=")
+            found[lang] = _load_cached(str(path), path.stat().st_mtime)
+        return found
+    if isinstance(model, SentimentModel):
+        model._check()
+        return {model.language: model}
+    if isinstance(model, (str, Path)):
+        loaded = load_sentiment_model(model)
+        return {loaded.language: loaded}
+    if isinstance(model, Mapping):
+        out = {}
+        for lang, m in model.items():
+            m = load_sentiment_model(m) if isinstance(m, (str, Path)) else m
+            if not isinstance(m, SentimentModel):
+                raise TypeError(f"model for {lang!r} must be a SentimentModel or a path, "
+                                f"got {type(m).__name__}")
+            out[lang] = m
+        return out
+    raise TypeError("model must be None, a SentimentModel, a path, or a dict of them; "
+                    f"got {type(model).__name__}")

@@ -1,0 +1,374 @@
+"""Emerging threats: what is blowing up, why, and how sure we are.
+
+``detect_threats(frame)`` bins mentions in time, for every segment (all mentions,
+each topic, platform, language and monitoring rule), and compares each bin with a
+causal seasonal baseline (:mod:`.baseline`). Six signals (:mod:`.signals`,
+:mod:`.emerging`) mark bins as hot: ``volume``, ``new_topic``, ``negative_surge``,
+``amplification``, ``threat_vocabulary`` and ``emerging_terms``. Hot bins of a
+segment merge into episodes (:mod:`.episodes`), and each episode becomes one alert
+row with a severity, the terms and mentions that explain it, coordination
+measures and a plain ``why`` sentence (:mod:`.explain`).
+
+Online use: every number depends only on bins before it, so
+``detect_threats(history_until_now, since="24h")`` returns the alerts a batch run
+over the whole period returns for that window (episodes still going on at the end
+of the data have the end, peak and totals seen so far).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..schema import require_columns
+from .baseline import DEFAULT_TZ, MODE_NAMES, seasonal_expectation
+from .episodes import coordination, find_episodes, telling_examples
+from .explain import (
+    DEFAULT_PAGE_SEVERITY,
+    THREAT_SHARE_FOR_WEIGHT,
+    format_alerts,
+    severity,
+    why_sentence,
+)
+from .signals import (
+    LARGE_REACH,
+    MIN_SCORE,
+    NEW_TOPIC_MAX_HISTORY,
+    Signal,
+    amplification_signal,
+    fold_texts,
+    load_vocabulary,
+    match_folded,
+    negative_signal,
+    terms_found,
+    threat_signal,
+    trailing_sum,
+    volume_signal,
+)
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "DEFAULT_BY",
+    "DEFAULT_PAGE_SEVERITY",
+    "detect_threats",
+    "format_alerts",
+    "load_vocabulary",
+]
+
+DEFAULT_BY = ("all", "topic", "platform", "language")
+# Hot bins closer than this belong to one episode; a story that flickers for an
+# afternoon is one alert.
+DEFAULT_COOLDOWN = "6h"
+# Per-run cap on alerts returned (most severe kept); analysts of vendor suites complain
+# of being flooded, and 20 is what fits on one screen of the threat board.
+DEFAULT_MAX_ALERTS = 20
+# The background of term and negative-share comparisons: the previous week.
+BASELINE_WINDOW = pd.Timedelta("7D")
+# "Warm" bins (volume score >= 3, at least 10 mentions, 1.5x expected) are checked for
+# emerging terms; a term with z >= 5 used by a quarter of the bin makes the bin hot.
+WARM_SCORE = 3.0
+WARM_MIN_COUNT = 10
+WARM_RATIO = 1.5
+TERMS_SIGNAL_Z = 5.0
+TERMS_SIGNAL_MIN = 8
+TERMS_SIGNAL_SHARE = 0.25
+# Emerging-term checks start this long before `since`, so an episode that began just
+# before the window is seen whole.
+TERMS_LOOKBACK = pd.Timedelta("2D")
+# Example mentions are picked among at most this many of an episode's mentions.
+MAX_EXAMPLE_ROWS = 1000
+
+ALERT_COLUMNS = ["alert_key", "segment", "start", "end", "signal", "signals", "observed",
+                 "expected", "score", "severity", "terms", "example_ids", "dup_share",
+                 "new_author_share", "author_concentration", "mentions", "baseline", "related",
+                 "why"]
+
+
+def _empty(attrs: dict) -> pd.DataFrame:
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
+    for c in ("start", "end"):
+        out[c] = pd.Series(dtype="datetime64[ns, UTC]")
+    for c in ("observed", "expected", "score", "dup_share", "new_author_share", "author_concentration"):
+        out[c] = pd.Series(dtype="float64")
+    out["severity"] = pd.Series(dtype="int64")
+    out["mentions"] = pd.Series(dtype="int64")
+    out.attrs.update(attrs)
+    return out
+
+
+def _parse_since(since, latest: pd.Timestamp, tz: str) -> pd.Timestamp | None:
+    if since is None:
+        return None
+    if isinstance(since, pd.Timedelta):
+        return latest - since
+    if isinstance(since, str):
+        try:
+            return latest - pd.Timedelta(since)
+        except ValueError:
+            pass
+    try:
+        ts = pd.Timestamp(since)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"since={since!r} is neither a duration ('24h', '7D') nor a time "
+                         "('2026-11-20 08:00'); give one of those") from exc
+    return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
+
+
+def _round(value: float, signal: str) -> float:
+    """Shares to 3 decimals, counts under 100 to 1 decimal, larger numbers to units:
+    the precision the ``why`` sentence prints, so its numbers equal the columns."""
+    if np.isnan(value) or signal == "negative_surge":
+        return round(value, 3)
+    return round(value, 1) if abs(value) < 100 else float(round(value))
+
+
+def _fold_related(episodes: list[dict]) -> list[dict]:
+    """Fold episodes that are the same story seen in several segments.
+
+    An episode overlapping in time with an already kept one and sharing one of its
+    terms (or where either has no emerging terms to tell them apart) is folded into
+    it (its segment is listed in ``related``). The ``all`` segment is kept first, then by score, so one incident gives one alert that says
+    where else it shows, instead of one alert per platform and language.
+    """
+    order = sorted(episodes, key=lambda r: (r["segment"] != "all", -r["score"], r["start"], r["segment"]))
+    kept: list[dict] = []
+    for r in order:
+        terms = set(r["terms"])
+        parent = next((k for k in kept if k["start"] < r["end"] and r["start"] < k["end"]
+                       and (terms & set(k["terms"]) or not terms or not k["terms"])), None)
+        if parent is None:
+            r["related"] = []
+            kept.append(r)
+        else:
+            parent["related"].append(r["segment"])
+    for k in kept:
+        if k["related"]:
+            more = len(k["related"]) - 4
+            shown = ", ".join(k["related"][:4]) + (f" and {more} more" if more > 0 else "")
+            k["why"] = k["why"][:-1] + f"; also in {shown}."
+    return kept
+
+
+def detect_threats(frame: pd.DataFrame, freq: str = "1h",
+                   by: Iterable[str] = DEFAULT_BY, rules=None, since=None, *,
+                   tz: str = DEFAULT_TZ, cooldown: str = DEFAULT_COOLDOWN,
+                   max_alerts: int | None = DEFAULT_MAX_ALERTS, vocabulary=None,
+                   min_score: float = MIN_SCORE) -> pd.DataFrame:
+    """Emerging-threat alerts, one row per episode of hot bins in a segment.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Mentions. Needs ``mention_id``, ``timestamp``, ``text``; uses ``platform``,
+        ``language``, ``author``, ``reach``, ``topic``/``topic_label`` and
+        ``sentiment_label`` (or ``sentiment``) when present.
+    freq : str
+        Time bin (``"1h"``, ``"15min"``, ``"1D"``).
+    by : iterable of str
+        Segments: ``"all"`` and any column (``topic``, ``platform``, ``language``,
+        ``country``...). Columns absent from the frame are skipped (listed in
+        ``alerts.attrs["skipped_segments"]``).
+    rules : list of Rule, or dict name -> query, optional
+        Each rule becomes a segment ``rule:<name>``.
+    since : duration string, Timestamp or None
+        Report only episodes that reach into the window ``[since, latest mention]``;
+        ``"24h"`` means the 24 hours up to the latest mention. Naive times are in ``tz``.
+    tz : str
+        Time zone of the ``why`` sentences and of local days/hours (default Toronto).
+    cooldown : str
+        Hot bins closer than this merge into one episode.
+    max_alerts : int or None
+        Cap on alerts returned (highest severity kept); ``attrs["dropped"]`` counts the rest.
+    vocabulary : path or None
+        Threat vocabulary YAML (default: the packaged ``threat_terms.yaml``).
+    min_score : float
+        Hotness threshold, -log10 of the tail probability (default 5).
+
+    Returns
+    -------
+    DataFrame, most severe first, with columns:
+
+    * ``alert_key`` - stable id: SHA-1 of ``segment|signal|start`` (16 hex digits),
+      for storing triage;
+    * ``segment`` (``all``, ``platform:x``, ``topic:3``, ``rule:<name>``...),
+      ``start``/``end`` (UTC, bin edges of the episode);
+    * ``signal`` - the signal that fired first (strongest at the first hot bin);
+      ``signals`` - every signal hot during the episode;
+    * ``observed``/``expected`` - the lead signal's values in the episode's peak bin
+      (counts; a share for ``negative_surge``; summed reach for ``amplification``),
+      rounded as the ``why`` sentence prints them; ``score`` - -log10 tail probability;
+    * ``severity`` 1-10 (see :mod:`listening.threats.explain`);
+    * ``terms`` - emerging terms and threat-vocabulary terms; ``example_ids`` - the
+      most telling mentions (``mention_id``);
+    * ``dup_share``, ``new_author_share``, ``author_concentration`` - coordination
+      measures in 0..1 (see :mod:`listening.threats.episodes`);
+    * ``mentions`` in the episode's segment and bins; ``baseline`` - ``seasonal+weekday``,
+      ``seasonal``, ``recent`` (short history) or ``none``; ``related`` - segments
+      whose episodes were folded into this one (same story);
+    * ``why`` - one plain sentence with local times (``tz``).
+
+    ``attrs`` hold ``freq``, ``tz``, ``since``, ``history``, ``segments``,
+    ``skipped_segments`` and ``dropped`` (alerts over the cap). The input frame is
+    not modified.
+
+    Examples
+    --------
+    >>> import listening as ls
+    >>> frame, truth = ls.demo.generate(n_mentions=3_000, days=7, seed=2)
+    >>> alerts = detect_threats(frame)
+    >>> list(alerts.columns[:4])
+    ['alert_key', 'segment', 'start', 'end']
+    """
+    require_columns(frame, ["mention_id", "timestamp", "text"], stage="detect_threats")
+    by = (by,) if isinstance(by, str) else tuple(by)
+    vocab = load_vocabulary(vocabulary)
+    run, skipped = prepare(frame, freq=freq, by=by, rules=rules, tz=tz, vocab=vocab,
+                           window=BASELINE_WINDOW)
+    attrs = {"freq": str(freq), "tz": tz, "since": None, "dropped": 0, "skipped_segments": skipped,
+             "history": "0 days", "segments": 0 if run is None else len(run.segments)}
+    if run is None or not run.segments:
+        return _empty(attrs)
+    latest = pd.Timestamp(int(run.ns[-1]), tz="UTC")
+    since_ts = _parse_since(since, latest, tz)
+    attrs.update(since=None if since_ts is None else since_ts.isoformat(),
+                 history=str(latest - pd.Timestamp(int(run.ns[0]), tz="UTC")))
+    signals, hot, mode, bin_terms = _signals(run, min_score=min_score, since_ts=since_ts)
+    gap = max(0, int(pd.Timedelta(cooldown) / run.grid.freq))
+    ends = run.grid.ends
+    episodes = [_describe(run, s, a, b, signals=signals, hot=hot, mode=mode, bin_terms=bin_terms,
+                          vocab=vocab, tz=tz)
+                for s, a, b in find_episodes(hot, gap) if since_ts is None or ends[b] > since_ts]
+    if not episodes:
+        return _empty(attrs)
+    alerts = pd.DataFrame(_fold_related(episodes))
+    alerts = alerts.sort_values(["severity", "score", "start"], ascending=[False, False, True],
+                                kind="stable").reset_index(drop=True)
+    if max_alerts is not None and len(alerts) > max_alerts:
+        attrs["dropped"] = len(alerts) - max_alerts
+        alerts = alerts.head(max_alerts).reset_index(drop=True)
+    alerts["start"] = pd.to_datetime(alerts["start"], utc=True)
+    alerts["end"] = pd.to_datetime(alerts["end"], utc=True)
+    alerts = alerts[ALERT_COLUMNS]
+    alerts.attrs.update(attrs)
+    return alerts
+
+
+def _signals(run: Run, *, min_score: float, since_ts: pd.Timestamp | None):
+    """Every signal over (segments x bins); returns (signals, hot, baseline mode, bin terms)."""
+    grid, dims, bins, T, S = run.grid, run.dims, run.bins, run.grid.n, len(run.segments)
+    X = segment_matrix(dims, bins, T)
+    L = segment_matrix(dims, bins, T, run.large.astype(np.float64))
+    R = segment_matrix(dims, bins, T, run.reach)
+    K = segment_matrix(dims, bins, T, run.threat_hit.astype(np.float64))
+    E, mode = seasonal_expectation(np.vstack([X, L, R, K]), grid)
+    E_X, E_L, E_R, E_K = E[:S], E[S:2 * S], E[2 * S:3 * S], E[3 * S:]
+
+    vol = volume_signal(X, E_X, min_score=min_score)
+    signals: list[Signal] = [vol]
+    is_topic = np.array([dims[i][0] == "topic" for _, i, _ in run.segments])
+    if is_topic.any():
+        fresh = vol.hot & is_topic[:, None] & (trailing_sum(X, run.week) < NEW_TOPIC_MAX_HISTORY)
+        signals.append(Signal("new_topic", vol.observed, vol.expected, vol.score, fresh))
+        vol.hot = vol.hot & ~fresh
+    if run.has_sentiment:
+        neg = segment_matrix(dims, bins, T, run.neg.astype(np.float64))
+        signals.append(negative_signal(neg, X, run.week, min_score=min_score))
+    if (run.reach > 0).any():
+        signals.append(amplification_signal(L, E_L, R, E_R, min_score=min_score))
+    signals.append(threat_signal(K, E_K, X, min_score=min_score))
+    hot = np.zeros((S, T), dtype=bool)
+    for sig in signals:
+        hot |= sig.hot
+
+    # Emerging terms, checked only in warm bins (term statistics are the costly part).
+    warm = (vol.score >= WARM_SCORE) & (X >= WARM_MIN_COUNT) \
+        & (X >= WARM_RATIO * np.nan_to_num(vol.expected, nan=np.inf)) & ~hot
+    if since_ts is not None:
+        warm[:, grid.starts.asi8 < (since_ts - TERMS_LOOKBACK).value] = False
+    t_obs, t_exp, t_score = np.zeros((S, T)), np.full((S, T), np.nan), np.zeros((S, T))
+    t_hot = np.zeros((S, T), dtype=bool)
+    bin_terms: dict[tuple[int, int], list[str]] = {}
+    for s, t in zip(*np.nonzero(warm)):
+        found = run.index.emerging(run.seg_rows(s, t, t), run.background(s, t), min_z=TERMS_SIGNAL_Z,
+                                   min_docs=max(TERMS_SIGNAL_MIN, int(TERMS_SIGNAL_SHARE * X[s, t])),
+                                   top=3)
+        if found:
+            _, z, count, expected = found[0]
+            t_obs[s, t], t_exp[s, t] = count, round(expected, 1)
+            t_score[s, t] = min(300.0, -stats.norm.logsf(z) / np.log(10))
+            t_hot[s, t] = True
+            bin_terms[(s, t)] = [f[0] for f in found]
+    signals.append(Signal("emerging_terms", t_obs, t_exp, t_score, t_hot))
+    return signals, hot | t_hot, mode, bin_terms
+
+
+def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: np.ndarray,
+              mode: np.ndarray, bin_terms: dict, vocab: dict, tz: str) -> dict:
+    """The alert row of the episode of segment ``s`` over bins ``a..b``."""
+    grid = run.grid
+    seg_name = run.segments[s][0]
+    lead = max((sig for sig in signals if sig.hot[s, a]), key=lambda sig: sig.score[s, a])
+    span = slice(a, b + 1)
+    p = a + int(np.argmax(np.where(lead.hot[s, span], lead.score[s, span], -1.0)))  # peak bin
+    observed = _round(float(lead.observed[s, p]), lead.name)
+    expected = _round(float(lead.expected[s, p]), lead.name)
+    score = float(np.max(lead.score[s, span]))
+    all_rows = run.seg_rows(s, a, b)
+    hot_rows = all_rows[hot[s, run.bins[all_rows]]]
+
+    emerging = [t for t, *_ in run.index.emerging(hot_rows, run.background(s, a))]
+    cat_names = list(vocab)
+    cat_counts = run.threat_cats[hot_rows].sum(axis=0) if len(hot_rows) else np.zeros(len(cat_names))
+    share = cat_counts / max(len(hot_rows), 1)
+    cats = [cat_names[j] for j in np.argsort(-cat_counts) if share[j] >= THREAT_SHARE_FOR_WEIGHT]
+    if lead.name == "threat_vocabulary" and not cats and cat_counts.sum():
+        cats = [cat_names[int(np.argmax(cat_counts))]]
+    threat_terms = [t for t, _ in terms_found(pd.Series(run.texts[hot_rows[:2000]]), vocab, cats)][:3] \
+        if cats else []
+    terms = list(dict.fromkeys(emerging + threat_terms))[:8]
+    lead_terms = bin_terms.get((s, p)) if lead.name == "emerging_terms" else None
+    if lead.name == "threat_vocabulary":
+        lead_terms = threat_terms or emerging
+    lead_terms = lead_terms or emerging or threat_terms
+
+    neg_share = float(run.neg[hot_rows].mean()) if run.has_sentiment and len(hot_rows) else None
+    top_platform = None
+    if run.platforms is not None and len(hot_rows):
+        vc = pd.Series(run.platforms[hot_rows]).value_counts(normalize=True)
+        top_platform = (str(vc.index[0]), float(vc.iloc[0]))
+    coord = coordination(all_rows, texts=run.texts, authors=run.authors, first_seen=run.first_seen,
+                         times=run.ns, history_ns=int(grid.starts.asi8[a] - run.ns[0]))
+    term_ids = {run.index.vocab.get(t, -1) for t in terms[:5]} - {-1}
+    shown = hot_rows if len(hot_rows) <= MAX_EXAMPLE_ROWS else \
+        hot_rows[np.linspace(0, len(hot_rows) - 1, MAX_EXAMPLE_ROWS).astype(np.int64)]
+    weight = np.array([len(term_ids.intersection(run.index.ids(int(r)).tolist())) for r in shown],
+                      dtype=float) + run.threat_hit[shown]
+    examples = telling_examples(shown, texts=run.texts, ids=run.ids, reach=run.reach, weight=weight)
+    big = hot_rows[run.large[hot_rows]]
+    big_names = list(dict.fromkeys(run.authors[big[np.argsort(-run.reach[big], kind="stable")]]))[:3]
+    coordinated = bool(coord["dup_share"] >= 0.5 or coord["new_author_share"] >= 0.5)
+    sev = severity(ratio=observed / expected if expected and expected > 0 else 10.0, score=score,
+                   mentions=len(all_rows), threat_weight=max([vocab[c]["weight"] for c in cats], default=0.0),
+                   negative_share=neg_share, coordinated=coordinated)
+    baseline = MODE_NAMES[int(mode[p])]
+    is_topic = run.dims[run.segments[s][1]][0] == "topic"
+    why = why_sentence(signal=lead.name, segment=seg_name, observed=observed, expected=expected,
+                       bin_end=grid.ends[p], freq=grid.freq, tz=tz, terms=lead_terms,
+                       threat_labels=[vocab[c]["label"] for c in cats], bin_mentions=len(
+                           run.seg_rows(s, p, p)),
+                       negative_share=neg_share, platform=top_platform, coord=coord, baseline=baseline,
+                       history=grid.starts[p] - pd.Timestamp(int(run.ns[0]), tz="UTC"),
+                       large_accounts=big_names,
+                       topic_label=run.topic_labels.get(seg_name.split(":", 1)[1]) if is_topic else None,
+                       days_per_bin=grid.days_per_bin, seasonal_bins=grid.per_day > 1)
+    start = grid.starts[a]
+    key = hashlib.sha1(f"{seg_name}|{lead.name}|{start.isoformat()}".encode()).hexdigest()[:16]
+    return {"alert_key": key, "segment": seg_name, "start": start, "end": grid.ends[b],
+            "signal": lead.name, "signals": [sig.name for sig in signals if sig.hot[s, span].any()],
+            "observed": observed, "expected": expected, "score": round(score, 2), "severity": sev,
+            "terms": terms, "example_ids": examples, **coord, "mentions": len(all_rows),
+            "baseline": baseline, "why": why}

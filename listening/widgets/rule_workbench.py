@@ -1,0 +1,168 @@
+"""Rule workbench: type a monitoring rule, see at once what it would have caught.
+
+Every change of the query parses it (``Rule.parse``): a syntax error is shown with
+its caret under the fault; a valid rule is backtested over the frame
+(``listening.backtest``) and its hits over time, figures, example hits and near
+misses are drawn. A good rule is saved to the rule library (YAML, ``data/rules``)
+with ``save_rule``, where ``enrich`` and the CLI pick it up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ListeningError, RuleSyntaxError
+from ._common import chart_widget, escape, posts_html
+
+__all__ = ["RuleWorkbench", "default_rules_folder"]
+
+EXAMPLE_COLUMNS = ("timestamp", "platform", "author", "text", "reach", "url")
+
+
+def default_rules_folder() -> Path:
+    """The project's rule library, ``data/rules`` next to the default store.
+
+    Found like the store (``LISTENING_STORE``, else the project found walking up from
+    the working directory), so a notebook in ``notebooks/`` saves where ``enrich``
+    and the CLI read.
+    """
+    from ..store import default_store_path
+
+    return default_store_path().parent / "rules"
+
+
+def _frame_table(frame: pd.DataFrame) -> str:
+    """A small escaped HTML table of an arbitrary frame (metrics and the like)."""
+    if frame is None or len(frame) == 0:
+        return ""
+    head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _hits_series(hits: pd.DataFrame) -> pd.DataFrame:
+    """``timestamp, count`` from the backtest's hits-over-time frame, whatever it names them."""
+    time = "period" if "period" in hits.columns else next(
+        (c for c in hits.columns if pd.api.types.is_datetime64_any_dtype(hits[c])), None)
+    count = next((c for c in ("hits", "count") if c in hits.columns), None)
+    if count is None:
+        count = next((c for c in hits.columns if c != time
+                      and pd.api.types.is_numeric_dtype(hits[c])), None)
+    if time is None or count is None:
+        raise ValueError(f"backtest hits_over_time has no time/count columns: {list(hits.columns)}")
+    return pd.DataFrame({"timestamp": hits[time], "count": hits[count]})
+
+
+class RuleWorkbench:
+    """Write a rule, see its syntax errors or its backtest at once, save it.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The history to backtest against (mention frame; enrichment optional).
+    query : str
+        The rule to start with.
+    folder : path, optional
+        The rule library to save to (default: the project's ``data/rules``).
+    """
+
+    def __init__(self, frame: pd.DataFrame, *, query: str = "", folder=None) -> None:
+        import ipywidgets as w
+
+        self.frame = frame
+        self.folder = Path(folder) if folder is not None else default_rules_folder()
+        self.rule = None
+        self.error: Exception | None = None
+        self.result = None
+        self.hits_frame = pd.DataFrame({"timestamp": [], "count": []})
+
+        self.query = w.Textarea(value=query, placeholder='("road closure" OR collision*) AND '
+                                'NOT platform:news', continuous_update=True,
+                                layout=w.Layout(width="100%", height="70px"),
+                                description="rule")
+        self.name = w.Text(description="name", placeholder="e.g. Road closures")
+        self.description = w.Text(description="about", placeholder="what it is for")
+        self.owner = w.Text(description="owner")
+        self.severity = w.BoundedIntText(value=5, min=1, max=10, description="severity")
+        self.language = w.Dropdown(options=["und", "en", "fr", "en+fr"], description="language")
+        self.save = w.Button(description="save to library", icon="save", button_style="primary")
+        self.message = w.HTML()
+        self.figures = w.HTML()
+        self.chart = chart_widget()
+        self.examples = w.HTML()
+        self.near_misses = w.HTML()
+        self.query.observe(lambda _: self.run(), names="value")
+        self.save.on_click(lambda _: self.save_rule())
+        self.widget = w.VBox([
+            self.query, self.message, self.figures, self.chart, self.examples, self.near_misses,
+            w.HBox([self.name, self.description]), w.HBox([self.owner, self.severity,
+                                                           self.language]),
+            self.save])
+        self.widget.add_class("listening-rule-workbench")
+        self.run()
+
+    def run(self) -> None:
+        """Parse the query and, when valid, backtest it and redraw."""
+        from .. import rules
+
+        text = self.query.value
+        self.rule, self.error, self.result = None, None, None
+        if not text.strip():
+            self.message.value = "<em>Type a rule, e.g. <code>scam OR fraude</code>.</em>"
+            self._clear()
+            return
+        try:
+            self.rule = rules.Rule.parse(text)
+        except RuleSyntaxError as exc:
+            self.error = exc
+            self.message.value = (f'<pre class="listening-rule-error" style="color:#b00020">'
+                                  f"{escape(str(exc))}</pre>")
+            self._clear()
+            return
+        self.result = rules.backtest(self.rule, self.frame)
+        self.hits_frame = _hits_series(self.result.hits_over_time)
+        from ..charts import volume_chart
+
+        total = int(self.hits_frame["count"].sum())
+        self.message.value = (f"<b>{total:,}</b> hits in {len(self.frame):,} mentions "
+                              f"({total / max(len(self.frame), 1):.1%}).")
+        self.chart.chart = volume_chart(self.hits_frame, title="Hits over time")
+        self.figures.value = "<h5>Backtest</h5>" + _frame_table(self.result.metrics)
+        self.examples.value = "<h5>Example hits</h5>" + posts_html(
+            self.result.examples, EXAMPLE_COLUMNS)
+        near = self.result.near_misses
+        self.near_misses.value = ("<h5>Near misses (not caught)</h5>"
+                                  + posts_html(near, ("reason", *EXAMPLE_COLUMNS))) if len(near) \
+            else ""
+
+    def _clear(self) -> None:
+        self.hits_frame = pd.DataFrame({"timestamp": [], "count": []})
+        self.figures.value = self.examples.value = self.near_misses.value = ""
+
+    def save_rule(self) -> Path | None:
+        """Save the current rule with the form's name and metadata; returns the file written."""
+        from .. import rules
+
+        if self.rule is None:
+            self.message.value = "<em>Nothing to save: the rule does not parse yet.</em>"
+            return None
+        if not self.name.value.strip():
+            self.message.value = "<em>Give the rule a name before saving.</em>"
+            return None
+        try:
+            rule = rules.Rule.parse(self.query.value, name=self.name.value.strip(),
+                                    description=self.description.value.strip(),
+                                    owner=self.owner.value.strip(), severity=self.severity.value,
+                                    language=self.language.value)
+            path = rules.save_rule(rule, self.folder)
+        except ListeningError as exc:
+            self.message.value = f'<pre style="color:#b00020">{escape(str(exc))}</pre>'
+            return None
+        self.message.value = f"Saved <b>{escape(rule.name)}</b> to {escape(path)}."
+        return Path(path)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
