@@ -42,11 +42,12 @@ test: setup system-deps
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
-# JupyterLab on loopback only, with a fresh random token printed in the URL.
+# JupyterLab on loopback only, with a fresh random token printed in the URL
+# (--allow-root only when run as root, as in containers).
 lab: setup
 	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 \
 	  --IdentityProvider.token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))') \
-	  --ServerApp.root_dir=notebooks
+	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf $(VENV) out data/demo data/listening.duckdb* .pytest_cache

@@ -203,8 +203,8 @@ def markdown(results: dict) -> str:
         row("trained model, 5-fold CV", fr["trained_cv_all_union"],
             f"out-of-fold, whole union ({fr['n_union']} tweets)"),
         "",
-        f"Recommended thresholds from this run: English {tuple(en['recommended_thresholds'])}, "
-        f"French {tuple(fr['recommended_thresholds'])}.",
+        (f"Recommended thresholds from this run: English {tuple(en['recommended_thresholds'])}, "
+        f"French {tuple(fr['recommended_thresholds'])}."),
     ]
     return "\n".join(lines) + "\n"
 

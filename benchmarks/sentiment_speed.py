@@ -161,36 +161,36 @@ def markdown(r: dict) -> str:
     u, s, c, a = r["unique"], r["realistic"], r["many_cores"], r["agreement"]
     return "\n".join([
         "# Sentiment speed and agreement", "",
-        f"Measured {r['date']} by `benchmarks/sentiment_speed.py{' --quick' if r['quick'] else ''}` "
+        (f"Measured {r['date']} by `benchmarks/sentiment_speed.py{' --quick' if r['quick'] else ''}` "
         f"on a shared {os.cpu_count()}-core machine (other jobs were running; CPU time is the "
-        "steadier figure).", "",
+        "steadier figure)."), "",
         "## Throughput (texts per second; speed-up = vaderSentiment time / our time)", "",
         "| workload | n | vaderSentiment | ours | speed-up (wall) | speed-up (CPU) |",
         "|---|---|---|---|---|---|",
-        f"| unique tweets, cold engine | {u['n_texts']:,} | {u['vaderSentiment_texts_per_s']['cpu']:,.0f} "
+        (f"| unique tweets, cold engine | {u['n_texts']:,} | {u['vaderSentiment_texts_per_s']['cpu']:,.0f} "
         f"| {u['ours_cold_texts_per_s']['cpu']:,.0f} | {u['speedup_cold']['wall']}× | "
-        f"{u['speedup_cold']['cpu']}× |",
-        f"| unique tweets, steady state | {u['steady_state_n_texts']:,} | — | "
+        f"{u['speedup_cold']['cpu']}× |"),
+        (f"| unique tweets, steady state | {u['steady_state_n_texts']:,} | — | "
         f"{u['ours_steady_texts_per_s']['cpu']:,.0f} | {u['speedup_steady']['wall']}× | "
-        f"{u['speedup_steady']['cpu']}× |",
-        f"| demo stream, English rows ({s['n_distinct_texts']:,} distinct), score_sentiment end to end "
+        f"{u['speedup_steady']['cpu']}× |"),
+        (f"| demo stream, English rows ({s['n_distinct_texts']:,} distinct), score_sentiment end to end "
         f"| {s['n_mentions']:,} | {s['vaderSentiment_texts_per_s']['cpu']:,.0f} | "
         f"{s['ours_score_sentiment_rows_per_s']['cpu']:,.0f} | {s['speedup']['wall']}× | "
-        f"{s['speedup']['cpu']}× |",
-        "", f"Engine start-up (lexicons, once per process): {u['engine_init_seconds']} s. "
+        f"{s['speedup']['cpu']}× |"),
+        "", (f"Engine start-up (lexicons, once per process): {u['engine_init_seconds']} s. "
         f"Whole demo frame (English + French, {s['whole_frame_en_fr_rows']:,} rows): "
-        f"{s['whole_frame_rows_per_s_wall']:,.0f} rows/s wall.", "",
-        f"Two cores on {c['n_texts']:,} unique texts: n_jobs=1 {c['n_jobs_1_texts_per_s_wall']:,.0f}/s, "
-        f"n_jobs=2 {c['n_jobs_2_texts_per_s_wall']:,.0f}/s (×{c['parallel_speedup_wall']}, wall).", "",
+        f"{s['whole_frame_rows_per_s_wall']:,.0f} rows/s wall."), "",
+        (f"Two cores on {c['n_texts']:,} unique texts: n_jobs=1 {c['n_jobs_1_texts_per_s_wall']:,.0f}/s, "
+        f"n_jobs=2 {c['n_jobs_2_texts_per_s_wall']:,.0f}/s (×{c['parallel_speedup_wall']}, wall)."), "",
         "## Agreement with nltk's VADER (same lexicon, same emoji step)", "",
-        f"- texts: {a['n_texts']:,}; identical compound on {a['identical_excluding_repeated_word_fix']:,} of "
+        (f"- texts: {a['n_texts']:,}; identical compound on {a['identical_excluding_repeated_word_fix']:,} of "
         f"{a['n_compared_excluding_fix']:,} ({100 * a['share_identical_excluding_fix']:.3f}%), "
-        f"max |Δ| {a['max_abs_delta_excluding_fix']:.2g}",
-        f"- counted apart: {a['texts_changed_by_repeated_word_fix']:,} texts whose score changes "
+        f"max |Δ| {a['max_abs_delta_excluding_fix']:.2g}"),
+        (f"- counted apart: {a['texts_changed_by_repeated_word_fix']:,} texts whose score changes "
         f"because we score a repeated word where it stands (of {a['texts_with_a_repeated_token']:,} "
-        "texts with a repeated token)",
-        f"- with `first_occurrence_bug=True`: identical on {a['nltk_mode_identical']:,} of "
-        f"{a['n_texts']:,} (max |Δ| {a['nltk_mode_max_abs_delta']:.2g})",
+        "texts with a repeated token)"),
+        (f"- with `first_occurrence_bug=True`: identical on {a['nltk_mode_identical']:,} of "
+        f"{a['n_texts']:,} (max |Δ| {a['nltk_mode_max_abs_delta']:.2g})"),
     ]) + "\n"
 
 

@@ -37,8 +37,8 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import listening as ls  # noqa: E402
-from listening.tokens import build_analyzer  # noqa: E402
+import listening as ls
+from listening.tokens import build_analyzer
 
 DATA = ROOT.parent / "shared" / "data" / "crisislext26" / "_derived" / \
     "crisislext26_labeled_with_timestamps.csv"
@@ -59,7 +59,7 @@ def load() -> tuple[pd.DataFrame, np.ndarray]:
 def scores(labels: np.ndarray, clusters: np.ndarray) -> dict:
     return {"nmi": round(float(normalized_mutual_info_score(labels, clusters)), 4),
             "ari": round(float(adjusted_rand_score(labels, clusters)), 4),
-            "clusters": int(len(np.unique(clusters)))}
+            "clusters": len(np.unique(clusters))}
 
 
 def main() -> dict:
@@ -114,16 +114,16 @@ def write(results: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "topics.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     lines = ["# Topics on CrisisLexT26 (26 events, NMI against the event label)", "",
-             f"{results['n_tweets']} labelled tweets, {results['n_events']} events, seed "
+             (f"{results['n_tweets']} labelled tweets, {results['n_events']} events, seed "
              f"{results['seed']}. Measured by `.venv/bin/python benchmarks/topics_eval.py` on "
-             f"{results['machine']} (2 cores shared with other jobs).", "",
+             f"{results['machine']} (2 cores shared with other jobs)."), "",
              "| method | NMI | ARI | clusters | fit s | other share |", "|---|---|---|---|---|---|"]
     for name, r in results["methods"].items():
         lines.append(f"| {name} | {r['nmi']} | {r['ari']} | {r['clusters']} | "
                      f"{r.get('fit_seconds', '')} | {r.get('other_share', '')} |")
     auto = results["methods"]["listening auto k (other as a cluster)"]
-    lines += ["", f"`n_topics=\"auto\"` chose k = {auto['chosen_k']} "
-              f"(score per k: {auto['k_scores']}).", "", "Largest topics at k = 26:", ""]
+    lines += ["", (f"`n_topics=\"auto\"` chose k = {auto['chosen_k']} "
+              f"(score per k: {auto['k_scores']})."), "", "Largest topics at k = 26:", ""]
     lines += [f"- {r['topic']}: {r['label']} ({r['size']})" for r in results["labels_k26"]]
     (RESULTS / "topics.md").write_text("\n".join(lines) + "\n")
 

@@ -38,8 +38,8 @@ from listening.sentiment import trained
 
 MODELS = ROOT / "data" / "models"
 SETS = {
-    "en": (english_training, "tweeteval sentiment/val ∪ xlmt_sentiment english/{train,val}, "
-                             "de-duplicated by text"),
+    "en": (english_training, ("tweeteval sentiment/val ∪ xlmt_sentiment english/{train,val}, "
+                             "de-duplicated by text")),
     "fr": (french_training, "xlmt_sentiment french/{train,val} (DEFT 2017 tweets)"),
 }
 
@@ -71,20 +71,20 @@ def card(rows: list[dict]) -> str:
     today = dt.date.today().isoformat()
     lines = [
         "# Sentiment models shipped with listening", "",
-        f"Trained {today} by `benchmarks/train_sentiment_models.py`; loaded by "
-        "`ls.score_sentiment(frame, method=\"model\")` (or `ls.load_sentiment_model(path)`).", "",
+        (f"Trained {today} by `benchmarks/train_sentiment_models.py`; loaded by "
+        "`ls.score_sentiment(frame, method=\"model\")` (or `ls.load_sentiment_model(path)`)."), "",
         "## Recipe", "",
-        "scikit-learn pipeline: word TF-IDF (1-2-grams, hashtags and @handles kept, "
+        ("scikit-learn pipeline: word TF-IDF (1-2-grams, hashtags and @handles kept, "
         f"{trained.WORD_MAX_FEATURES:,} terms max) + character TF-IDF (2-5-grams within words, "
         f"{trained.CHAR_MAX_FEATURES:,} max) + the four VADER scores of the language "
         f"(weight {trained.VADER_WEIGHT}); linear SVM (C={trained.DEFAULT_C}, class weights "
         f"{trained.DEFAULT_CLASS_WEIGHT!r}) with sigmoid-calibrated probabilities "
         f"({trained.CALIBRATION_FOLDS}-fold internal calibration). Saved with skops; loading "
-        "trusts only the types listed in `listening.sentiment.trained.TRUSTED_TYPES`.", "",
+        "trusts only the types listed in `listening.sentiment.trained.TRUSTED_TYPES`."), "",
         "`sentiment` = P(positive) − P(negative); `sentiment_label` = the most probable class.", "",
         "## Models", "",
-        "| file | language | training data | tweets | labels (neg/neu/pos) | "
-        f"{CV_FOLDS}-fold CV macro recall | CV macro F1 | size |",
+        ("| file | language | training data | tweets | labels (neg/neu/pos) | "
+        f"{CV_FOLDS}-fold CV macro recall | CV macro F1 | size |"),
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -96,14 +96,14 @@ def card(rows: list[dict]) -> str:
             f"{m['cv_macro_recall']:.4f} | {m['cv_macro_f1']:.4f} | {r['size_mb']:.2f} MB |")
     lines += [
         "", "## Intended use and limits", "",
-        "Three-way sentiment of short social posts in English or French. Trained on general "
+        ("Three-way sentiment of short social posts in English or French. Trained on general "
         "tweets (SemEval-2017, DEFT 2017 politics and current events), not on mentions of a "
         "police service or ministry: expect lower accuracy on domain language (road closures, "
         "arrests, scams are often *reported* neutrally but read as negative). Retrain on a few "
         "hundred labelled mentions of your own with `ls.train_sentiment` for better figures. "
         "The XLM-T sets are class-balanced, so the models' priors are flatter than real mention "
         "streams. Figures are cross-validated on the training tweets, not on an independent test "
-        "set (tweeteval/xlmt test splits are kept aside).",
+        "set (tweeteval/xlmt test splits are kept aside)."),
     ]
     return "\n".join(lines) + "\n"
 

@@ -45,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "backtest": "listening.rules",
     "detect_threats": "listening.threats",
     "forecast": "listening.forecasting",
+    "backtest_forecast": "listening.forecasting",
+    "format_alerts": "listening.threats",
     "enrich": "listening.pipeline",
     "brief": "listening.report",
     "export": "listening.exporting",

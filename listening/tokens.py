@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -43,11 +44,11 @@ from .text import fold_accents
 
 __all__ = [
     "STOP_WORD_LANGUAGES",
-    "load_stop_words",
-    "build_tokenizer",
     "build_analyzer",
-    "distinct_texts",
+    "build_tokenizer",
     "count_matrix",
+    "distinct_texts",
+    "load_stop_words",
 ]
 
 # Languages the organisation publishes in (DESIGN.md: bilingual English/French).
@@ -165,7 +166,7 @@ def build_analyzer(*, languages: Sequence[str] = STOP_WORD_LANGUAGES,
         out = terms if lo == 1 else []
         if hi == 2:
             words = [t for t in terms if t[0] != "#"]
-            out = out + [a + " " + b for a, b in zip(words, words[1:])]
+            out = out + [a + " " + b for a, b in pairwise(words)]
         return out
 
     return analyze

@@ -37,14 +37,14 @@ from .schema import require_columns
 from .tokens import STOP_WORD_LANGUAGES, build_analyzer, count_matrix, distinct_texts
 
 __all__ = [
-    "volume",
     "sentiment_over_time",
-    "topics_over_time",
     "share_of_voice",
-    "top_authors",
-    "top_terms",
     "term_counts",
     "term_log_odds",
+    "top_authors",
+    "top_terms",
+    "topics_over_time",
+    "volume",
 ]
 
 # Sentiment label thresholds when the frame has scores but no labels: VADER's
@@ -116,11 +116,11 @@ def _time_bins(timestamps: pd.Series, *, freq: str, tz: str | None,
         bounds.append(_floor_naive(pd.Series([naive]), offset).iloc[0])
     if pd.isna(bounds[0]) or pd.isna(bounds[1]) or bounds[1] < bounds[0]:
         return np.full(len(ts), -1), pd.DatetimeIndex([], tz="UTC")
-    naive_range = _naive_range(bounds[0], bounds[1], offset)
-    codes = np.searchsorted(naive_range.asi8, bins.to_numpy(dtype="datetime64[ns]").view("i8"))
+    naive_range = pd.DatetimeIndex(_naive_range(bounds[0], bounds[1], offset)).as_unit("ns")
+    row_bins = bins.dt.as_unit("ns").to_numpy(dtype="datetime64[ns]").view("i8")
+    codes = np.searchsorted(naive_range.asi8, row_bins)
     inside = bins.notna().to_numpy() & (codes < len(naive_range))
-    inside &= naive_range.asi8[np.minimum(codes, len(naive_range) - 1)] == \
-        bins.to_numpy(dtype="datetime64[ns]").view("i8")
+    inside &= naive_range.asi8[np.minimum(codes, len(naive_range) - 1)] == row_bins
     utc = _localize(naive_range, zone).tz_convert("UTC") if local else \
         naive_range.tz_localize("UTC")
     return np.where(inside, codes, -1), pd.DatetimeIndex(utc).as_unit("ns")

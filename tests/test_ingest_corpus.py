@@ -277,3 +277,14 @@ def test_openpyxl_parses_through_defusedxml():
     import openpyxl.xml
 
     assert openpyxl.xml.DEFUSEDXML is True
+
+
+def test_empty_json_documents(tmp_path):
+    (tmp_path / "blank.jsonl").write_text("\n  \n")
+    with pytest.raises(MentionDataError, match="only whitespace"):
+        load(tmp_path / "blank.jsonl")
+    (tmp_path / "none.json").write_text("[]")
+    frame, report = load(tmp_path / "none.json")
+    assert (len(frame), report.read) == (0, 0)
+    assert report.files[0].notes[-1] == "no records"
+    validate(frame)

@@ -32,7 +32,7 @@ def test_enrich_adds_every_enrichment_and_keeps_input(small, rules, model):
             "rule_road_closure"} <= set(out.columns)
     assert len(out) == len(small) and out.index.equals(small.index)
     ls.validate(out)
-    scam = out["text"].str.contains("scam", case=False, regex=False)
+    scam = out["text"].str.contains(r"\bscam\b", case=False, regex=True)
     assert out.loc[scam, "rule_scam"].all()
 
 

@@ -255,3 +255,18 @@ def test_parallel_path_matches_serial(monkeypatch):
     monkeypatch.setattr(scoring, "BATCH_SIZE", 100)
     parallel = scoring.vader_features(texts, n_jobs=2)[:, 0]
     assert parallel.tolist() == serial.tolist()
+
+
+def test_engine_is_safe_to_share_between_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from listening.sentiment.vader import VaderEngine
+
+    batches = [[f"text {b}-{i} is {'very good' if i % 2 else 'not bad'} word{b}x{i}"
+                for i in range(300)] for b in range(8)]
+    expected = [VaderEngine("en").features(batch) for batch in batches]
+    shared = VaderEngine("en")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        got = list(pool.map(shared.features, batches))
+    for e, g in zip(expected, got):
+        assert np.array_equal(e, g)

@@ -176,6 +176,9 @@ def test_explorer_brush_filters_the_other_charts_and_table(frame):
     ex.platform.value = ("facebook",)
     assert ex.window is None
     assert ex.matches == int((frame["platform"] == "facebook").sum())
+    # the same period brushed again after the redraw counts again
+    ex.brush(first, first + pd.Timedelta(days=1))
+    assert ex.window is not None
 
 
 def test_explorer_pages_the_table(frame):
@@ -258,7 +261,7 @@ def test_threat_board_sorts_and_shows_evidence(frame, alerts):
     board = ThreatBoard(alerts, frame)
     assert board.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     assert board.select.value == "k-high"
-    assert board.select.options[0][0].startswith("[severity 8/10] term:scam")
+    assert board.select.options[0][0].startswith("[severity 8/10] term:scam · volume · ")
     words = ThreatBoard(alerts.assign(severity=["low", "critical", "medium"]), frame)
     assert words.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     _assert_escaped(board.detail.value)

@@ -83,7 +83,7 @@ class LoadReport:
         """Source columns that were not used, by file."""
         return {f.path: list(f.ignored_columns) for f in self.files if f.ignored_columns}
 
-    def check(self) -> "LoadReport":
+    def check(self) -> LoadReport:
         """Raise AssertionError unless the counts add up, overall and per file."""
         problems = []
         if self.read != self.loaded + self.rejected + self.duplicates:

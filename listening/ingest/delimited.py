@@ -256,12 +256,21 @@ def _fast_csv(section: bytes, columns: list[str], delimiter: str, data_line: int
             spans += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
     if int(spans.sum()) + sum(bad_spans) != physical:
         return None
-    starts = np.concatenate([[0], np.cumsum(spans)[:-1]]) if len(spans) else spans
+    # pyarrow numbers invalid rows by record (1-based, valid and invalid together):
+    # lay every record out in file order and accumulate their spans into start lines.
+    total = table.num_rows + len(invalid)
+    is_bad = np.zeros(total, dtype=bool)
+    is_bad[[row.number - 1 for row in invalid]] = True
+    if is_bad.sum() != len(invalid):
+        return None
+    all_spans = np.empty(total, dtype=np.int64)
+    all_spans[~is_bad] = spans
+    all_spans[is_bad] = [span for _, span in sorted(zip([r.number for r in invalid], bad_spans))]
+    all_starts = np.concatenate([[0], np.cumsum(all_spans)[:-1]]) if total else all_spans
+    starts = all_starts[~is_bad]
     rejects = []
-    for row, span in sorted(zip(invalid, bad_spans), key=lambda pair: pair[0].number):
-        at = row.number - 1  # 0-based physical line within the data section
-        starts = np.where(starts >= at, starts + span, starts)
-        rejects.append(reject_row(label, data_line + at, None, (
+    for row in sorted(invalid, key=lambda r: r.number):
+        rejects.append(reject_row(label, data_line + int(all_starts[row.number - 1]), None, (
             f"Row has {row.actual_columns} field(s) where the header has {width}; a "
             f"delimiter ({delimiter!r}) inside an unquoted field, or a missing one, shifts "
             "the values, so the row is not guessed"), row.text))

@@ -123,6 +123,9 @@ def read_jsonl(path: Path, data: bytes, *, label: str, text: str | None = None) 
         text, encoding = decode(data, path)
     else:
         encoding = "utf-8"
+    if not text.strip():
+        raise MentionDataError(f"{path}: the file holds only whitespace, no records",
+                               path=str(path))
     records, lines, raws, rejects = [], [], [], []
     read = 0
     for number, line in enumerate(text.split("\n"), start=1):

@@ -57,7 +57,7 @@ DEFAULT_THRESHOLDS: dict[str, tuple[float, float]] = {
 # small enough to keep memory flat (~20 tokens per tweet).
 BATCH_SIZE = 50_000
 # Below this many unique texts, starting worker processes costs more than it saves
-# (one core scores ~100k tweets/s; see benchmarks/sentiment_speed.py).
+# (one core scores 50-100k distinct tweets/s; see benchmarks/sentiment_speed.py).
 PARALLEL_MIN_TEXTS = 200_000
 _RT = re.compile(r"^(?:rt|RT)\s+@\w+:?\s*")
 _WS = re.compile(r"\s+")

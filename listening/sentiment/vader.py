@@ -24,7 +24,7 @@ tests and the benchmark use it to show that everything else is identical.
 
 Emoji: like the ``vaderSentiment`` package (and unlike nltk), single-character
 emoji are replaced by their text description from the lexicon shipped with
-``vaderSentiment`` ("😡" -> "pouting face"), so they count.
+``vaderSentiment`` ("😍" -> "smiling face with heart-eyes"), so they count.
 
 French uses the same machinery with a French rule set (see
 ``listening/resources/sentiment/french_rules.yaml``): the ``vaderSentiment-fr``
@@ -39,9 +39,10 @@ from __future__ import annotations
 
 import re
 import string
+import threading
 from functools import lru_cache
 from importlib import resources
-from itertools import chain
+from itertools import chain, repeat
 
 import numpy as np
 import yaml
@@ -139,15 +140,7 @@ def _accent_insensitive(phrase: str) -> str:
     return "".join(parts)
 
 
-# Per-type facts, in the order of the tuples _add_type appends.
-_BOOL_ATTRS = ("keep", "in_lex", "is_booster", "upper", "neg", "kind", "of", "least",
-               "at_very", "contrast", "never", "so_this", "no_negate")
-_FLOAT_ATTRS = ("valence", "booster")
-_INT_ATTRS = ("norm_id", "wid")
-_ATTRS = _BOOL_ATTRS + _FLOAT_ATTRS + _INT_ATTRS
 _AT_VERY = frozenset({"at", "very"})
-_RECORD = np.dtype([(a, bool) for a in _BOOL_ATTRS] + [(a, np.float64) for a in _FLOAT_ATTRS]
-                   + [(a, np.int64) for a in _INT_ATTRS])
 
 
 class VaderEngine:
@@ -159,6 +152,19 @@ class VaderEngine:
     first_occurrence_bug : bool, default False
         Reproduce nltk's scoring of a repeated token at its first occurrence
         (English only; for the agreement tests and benchmark).
+    social_tokens : bool, default False
+        English only: read tweets' tokens better than nltk does - strip every
+        leading and trailing mark ("good...", "(great)", "#happy") when two or
+        more characters remain, shorten elongations to a lexicon word
+        ("goooood"), read curly apostrophes as straight ones ("isn’t"). This is
+        what :func:`listening.score_sentiment` uses; ``False`` is nltk exactly.
+
+    Notes
+    -----
+    The engine keeps a memo of every raw token it has seen (its "vocabulary";
+    reset past :data:`MAX_VOCABULARY` entries) and is safe to share between
+    threads. In French a booster that is also a lexicon word ("super") counts
+    as a booster before a sentiment word and as a sentiment word otherwise.
     """
 
     def __init__(self, language: str = "en", *, first_occurrence_bug: bool = False,
@@ -214,11 +220,6 @@ class VaderEngine:
         # Idiom words get small ids so bigrams/trigrams become integer codes.
         words = sorted({w for phrase in list(idioms) + list(booster_bigrams) for w in phrase.split()})
         self._idiom_words = {w: i for i, w in enumerate(words)}
-        # Lower-cased words some rule looks at; any other word takes _add_type's fast path.
-        self._special = (set(self.lexicon) | set(self.boosters) | set(self.negations)
-                         | set(self.contrast) | set(self.no_negate) | set(self.never_words)
-                         | set(self.so_this) | {w.lower() for w in words} | set(_AT_VERY)
-                         | {"kind", "of", "least"})
         k = self._K = len(words) + 1  # last id = "not an idiom word"
         self._pair_val = np.full(k * k, np.nan)
         self._triple_val = np.full(k * k * k, np.nan)
@@ -232,14 +233,15 @@ class VaderEngine:
         for phrase in booster_bigrams:
             a, b = (self._idiom_words[w] for w in phrase.split())
             self._pair_booster[a * k + b] = True
+        self._lock = threading.Lock()
         self._reset_vocabulary()
 
     # ------------------------------------------------------------------ types
     def _reset_vocabulary(self) -> None:
         self._vocab: dict[str, int] = {}  # raw token -> type id
         self._norm_ids: dict[str, int] = {}
-        self._rows: list[tuple] = []
         self._arrays: dict[str, np.ndarray] = {}
+        self._add_types([])  # empty arrays of the right dtypes
 
     def _normalise(self, raw: str) -> str | None:
         if self.language == "en" and self.social_tokens:
@@ -248,12 +250,15 @@ class VaderEngine:
             # vaderSentiment package does; keep emoticons such as ":)" whole.
             if len(raw) <= 1:
                 return None
-            if raw.lower() in self.lexicon:
-                return raw
-            stripped = raw.strip(string.punctuation)
-            if len(stripped) < 2:
-                return raw
-            if stripped.lower() not in self.lexicon and _ELONGATED.search(stripped):
+            if raw[0] in _EN_PUNCT or raw[-1] in _EN_PUNCT:
+                if raw.lower() in self.lexicon:  # emoticons such as ":)" or ":-("
+                    return raw
+                stripped = raw.strip(string.punctuation)
+                if len(stripped) < 2:
+                    return raw
+            else:
+                stripped = raw
+            if _ELONGATED.search(stripped) and stripped.lower() not in self.lexicon:
                 # "goooood" -> "good"; "haaappy" -> "happy"
                 for shorter in (_ELONGATED.sub(r"\1\1", stripped), _ELONGATED.sub(r"\1", stripped)):
                     if shorter.lower() in self.lexicon:
@@ -280,52 +285,50 @@ class VaderEngine:
         stripped = raw.strip(_FR_STRIP)
         return stripped or raw
 
-    def _add_type(self, raw: str) -> int:
-        norm = self._normalise(raw)
-        keep = norm is not None
-        norm = norm or ""
-        key = norm.lower()
-        norm_id = 0
-        if self.first_occurrence_bug:  # only nltk's repeated-word lookup needs it
-            norm_ids = self._norm_ids
-            norm_id = norm_ids.get(norm)
-            if norm_id is None:
-                norm_id = norm_ids[norm] = len(norm_ids)
-        if self.language == "en" and key not in self._special and "n't" not in key:
-            # the common case: a word no rule looks at (only its case matters)
-            self._rows.append((keep, False, False, norm.isupper(), False, False, False, False,
-                               False, False, False, False, False, np.nan, 0.0, norm_id,
-                               self._K - 1))
-            return len(self._rows) - 1
-        if self.language == "en":
-            neg = key in self.negations or "n't" in key
-            never, so_this = norm in self.never_words, norm in self.so_this  # case-sensitive
+    def _add_types(self, raws: list[str]) -> None:
+        """Analyse new raw tokens, column by column (C-level ``map`` over each fact)."""
+        n = len(raws)
+        normalised = list(map(self._normalise, raws))
+        keep = np.fromiter((x is not None for x in normalised), bool, n)
+        norms = [x or "" for x in normalised]
+        keys = list(map(str.lower, norms))
+        if self.language == "fr":
+            keys = list(map(fold_accents, keys))
+            neg = np.fromiter(map(self.negations.__contains__, keys), bool, n)
+            rule_words = keys  # French rule words are matched accent-folded
         else:
-            key = fold_accents(key)
-            neg = key in self.negations
-            never, so_this = key in self.never_words, key in self.so_this
-        valence = self.lexicon.get(key)
-        booster = self.boosters.get(key)
-        self._rows.append((
-            keep, valence is not None, booster is not None, norm.isupper(), neg,
-            key == "kind", key == "of", key == "least", key in _AT_VERY, key in self.contrast,
-            never, so_this, key in self.no_negate,
-            np.nan if valence is None else valence, booster or 0.0,
-            norm_id, self._idiom_words.get(norm, self._K - 1),
-        ))
-        return len(self._rows) - 1
+            neg = (np.fromiter(map(self.negations.__contains__, keys), bool, n)
+                   | np.fromiter(map(str.__contains__, keys, repeat("n't")), bool, n))
+            rule_words = norms  # nltk compares "never", "so", "this" case-sensitively
+        if self.first_occurrence_bug:  # only nltk's repeated-word lookup needs it
+            ids = self._norm_ids
+            norm_id = np.fromiter((ids.setdefault(x, len(ids)) for x in norms), np.int64, n)
+        else:
+            norm_id = np.zeros(n, dtype=np.int64)
+        nan = float("nan")
 
-    def _sync_arrays(self) -> dict[str, np.ndarray]:
-        n = len(self._rows)
-        have = len(self._arrays.get("keep", ()))
-        if have < n:
-            # tuples -> a structured array in one C pass, then one array per fact
-            records = np.array(self._rows[have:n], dtype=_RECORD)
-            for name in _ATTRS:
-                old = self._arrays.get(name)
-                new = records[name]
-                self._arrays[name] = new.copy() if old is None else np.concatenate([old, new])
-        return self._arrays
+        def has(container) -> np.ndarray:
+            return np.fromiter(map(container.__contains__, keys), bool, n)
+
+        def equals(word: str) -> np.ndarray:
+            return np.fromiter(map(word.__eq__, keys), bool, n)
+
+        valence = np.fromiter(map(self.lexicon.get, keys, repeat(nan)), np.float64, n)
+        columns = {
+            "keep": keep, "in_lex": ~np.isnan(valence), "is_booster": has(self.boosters),
+            "upper": np.fromiter(map(str.isupper, norms), bool, n), "neg": neg,
+            "kind": equals("kind"), "of": equals("of"), "least": equals("least"),
+            "at_very": has(_AT_VERY), "contrast": has(self.contrast),
+            "never": np.fromiter(map(self.never_words.__contains__, rule_words), bool, n),
+            "so_this": np.fromiter(map(self.so_this.__contains__, rule_words), bool, n),
+            "no_negate": has(self.no_negate), "valence": valence,
+            "booster": np.fromiter(map(self.boosters.get, keys, repeat(0.0)), np.float64, n),
+            "norm_id": norm_id,
+            "wid": np.fromiter(map(self._idiom_words.get, norms, repeat(self._K - 1)), np.int64, n),
+        }
+        for name, values in columns.items():
+            old = self._arrays.get(name)
+            self._arrays[name] = values if old is None else np.concatenate([old, values])
 
     # ---------------------------------------------------------------- scoring
     def prepare(self, text: str) -> str:
@@ -345,7 +348,8 @@ class VaderEngine:
     def features(self, texts: list[str]) -> np.ndarray:
         """``(len(texts), 4)`` array of compound, pos, neg, neu (as nltk rounds them)."""
         if len(self._vocab) > MAX_VOCABULARY:
-            self._reset_vocabulary()
+            with self._lock:
+                self._reset_vocabulary()
         n_texts = len(texts)
         out = np.zeros((n_texts, 4))
         if n_texts == 0:
@@ -358,11 +362,13 @@ class VaderEngine:
                   else [self._split(t) for t in prepared])
         counts = np.fromiter(map(len, splits), dtype=np.int64, count=n_texts)
         tokens = list(chain.from_iterable(splits))
-        vocab = self._vocab
-        for token in set(tokens).difference(vocab):  # analyse each new type once
-            vocab[token] = self._add_type(token)
-        ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        A = self._sync_arrays()
+        with self._lock:  # Dask's threaded scheduler may share one engine between threads
+            vocab = self._vocab
+            new = list(set(tokens).difference(vocab))  # each new type is analysed once
+            vocab.update(zip(new, range(len(vocab), len(vocab) + len(new))))
+            self._add_types(new)
+            ids = np.fromiter(map(vocab.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            A = dict(self._arrays)
         text_of = np.repeat(np.arange(n_texts), counts)
         keep = A["keep"][ids]
         ids, text_of = ids[keep], text_of[keep]
@@ -477,8 +483,8 @@ class VaderEngine:
     def _aggregate(sentiments, text_of, n_tok, prepared, out) -> np.ndarray:
         n_texts = len(prepared)
         total = np.bincount(text_of, weights=sentiments, minlength=n_texts)
-        bangs = np.minimum(np.fromiter((t.count("!") for t in prepared), np.int64, n_texts), 4)
-        qmarks = np.fromiter((t.count("?") for t in prepared), np.int64, n_texts)
+        bangs = np.minimum(np.fromiter(map(str.count, prepared, repeat("!")), np.int64, n_texts), 4)
+        qmarks = np.fromiter(map(str.count, prepared, repeat("?")), np.int64, n_texts)
         amp = bangs * 0.292 + np.where(qmarks > 1, np.where(qmarks <= 3, qmarks * 0.18, 0.96), 0.0)
         total = np.where(total > 0, total + amp, np.where(total < 0, total - amp, total))
         compound = total / np.sqrt(total * total + 15)

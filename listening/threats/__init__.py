@@ -34,15 +34,13 @@ from .explain import (
     severity,
     why_sentence,
 )
+from .prepare import Run, prepare, segment_matrix
 from .signals import (
-    LARGE_REACH,
     MIN_SCORE,
     NEW_TOPIC_MAX_HISTORY,
     Signal,
     amplification_signal,
-    fold_texts,
     load_vocabulary,
-    match_folded,
     negative_signal,
     terms_found,
     threat_signal,

@@ -7,8 +7,13 @@ The work is split in two modules: :mod:`listening.topics.model` (the
 
 from __future__ import annotations
 
-from .model import (MIN_MENTIONS, OTHER_LABEL, OTHER_TOPIC, TopicModel, fit_topics,
-                    load_topics)
+from .model import MIN_MENTIONS, OTHER_LABEL, OTHER_TOPIC, TopicModel, fit_topics, load_topics
 
-__all__ = ["TopicModel", "fit_topics", "load_topics", "OTHER_TOPIC", "OTHER_LABEL",
-           "MIN_MENTIONS"]
+__all__ = [
+                    "MIN_MENTIONS",
+                    "OTHER_LABEL",
+                    "OTHER_TOPIC",
+                    "TopicModel",
+                    "fit_topics",
+                    "load_topics",
+]

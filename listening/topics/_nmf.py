@@ -144,29 +144,35 @@ def npmi_coherence(h: np.ndarray, binary: sp.csc_matrix, *, top: int = N_TOP_TER
 
 
 def choose_k(x: sp.csr_matrix, candidates: list[int], *, seed: int, max_docs: int,
-             min_similarity: float) -> tuple[int, dict[int, float]]:
+             min_similarity: float, copies: np.ndarray) -> tuple[int, dict[int, float]]:
     """Pick the number of topics with the best coherence x coverage.
 
     For each candidate ``k`` an NMF is fitted on a seeded sample of at most
-    ``max_docs`` rows. Its score is the mean NPMI coherence of its topics
+    ``max_docs`` rows and scored on all rows. Its score is the mean NPMI coherence of its topics
     (:func:`npmi_coherence`: are the top terms of a topic used together?) times
-    its coverage (the share of sampled texts whose cosine similarity to their best
-    topic reaches ``min_similarity``, i.e. that do not fall into "other").
+    its coverage (the share of mentions, ``copies`` per text, whose cosine
+    similarity to their best topic reaches ``min_similarity``, i.e. that do not
+    fall into "other" — counted in mentions because that is the share of "other"
+    an analyst sees).
     Coherence alone favours a few very tight topics that leave most mentions in
     "other"; coverage alone favours many topics. Their product peaks where topics
     stay coherent and most mentions have a home. Ties go to the smaller ``k``.
     Returns ``(k, {k: score})``.
     """
     rng = np.random.default_rng(seed)
-    if x.shape[0] > max_docs:
-        x = x[np.sort(rng.choice(x.shape[0], max_docs, replace=False))].tocsr()
+    copies = np.asarray(copies, dtype=np.float64)
     df = np.bincount(x.indices, minlength=x.shape[1])
     if x.shape[1] > AUTO_FEATURES:
         # Topics are told apart by their frequent terms; rare ones only slow the fits.
         x = x[:, np.sort(np.argsort(-df, kind="stable")[:AUTO_FEATURES])].tocsr()
+    # Coherence and coverage are measured on every text, only the fits use a sample:
+    # both are cheap (top-term columns, one product with H), and NPMI on a small
+    # sample is dominated by pairs of terms that happen never to meet in it.
     binary = (x > 0).astype(np.float64).tocsc()
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     unit = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ x
+    if x.shape[0] > max_docs:
+        x = x[np.sort(rng.choice(x.shape[0], max_docs, replace=False))].tocsr()
     svd = truncated_svd(x, max(candidates), seed=seed)
     scores: dict[int, float] = {}
     for k in candidates:
@@ -174,7 +180,8 @@ def choose_k(x: sp.csr_matrix, candidates: list[int], *, seed: int, max_docs: in
         if len(h) < 2:
             scores[k] = -np.inf
             continue
-        coverage = float((np.asarray(unit @ h.T).max(axis=1) >= min_similarity).mean())
+        covered = np.asarray(unit @ h.T).max(axis=1) >= min_similarity
+        coverage = float(copies[covered].sum() / copies.sum())
         scores[k] = round(float(npmi_coherence(h, binary).mean()) * coverage, 6)
     best = max(scores, key=lambda k: (scores[k], -k))
     return best, scores

@@ -13,8 +13,8 @@ How a fit works (``fit_topics``):
    ``MAX_FIT_DOCS`` distinct texts the fit uses a seeded sample drawn with
    probability proportional to the weight (every mention is still assigned).
 3. ``n_topics="auto"`` tries ``AUTO_CANDIDATES`` and keeps the k with the best
-   mean NPMI coherence times coverage (share of texts not left in "other"; see
-   ``_nmf.choose_k``).
+   mean NPMI coherence times coverage (share of mentions not left in "other";
+   see ``_nmf.choose_k``).
 4. Every mention is then assigned with :meth:`TopicModel.assign`: the topic whose
    term vector is most cosine-similar to the mention's TF-IDF vector; below
    ``MIN_SIMILARITY`` (or with no known term) the mention goes to the explicit
@@ -43,8 +43,14 @@ from ..text import dedupe_key
 from ..tokens import STOP_WORD_LANGUAGES, build_analyzer, count_matrix, distinct_texts
 from . import _nmf
 
-__all__ = ["TopicModel", "fit_topics", "load_topics", "OTHER_TOPIC", "OTHER_LABEL",
-           "MIN_MENTIONS"]
+__all__ = [
+    "MIN_MENTIONS",
+    "OTHER_LABEL",
+    "OTHER_TOPIC",
+    "TopicModel",
+    "fit_topics",
+    "load_topics",
+]
 
 # Fewer mentions than this give topics made of a handful of posts; the analyst is
 # better served by widening the date range (STYLE.md's example message).
@@ -67,10 +73,11 @@ AUTO_CANDIDATES = (5, 10, 15, 20, 30, 40, 50)
 # well under the 60 s budget for a million mentions on two cores.
 AUTO_SAMPLE = 5_000
 MAX_FIT_DOCS = 60_000
-# A term must occur in at least MIN_DF distinct texts and at most MAX_DF of them;
+# A term must occur in at least MIN_DF distinct texts and at most MAX_DF of them (a
+# term in most texts is the collection keyword; stop words are removed already);
 # MAX_FEATURES bounds the vocabulary (and the saved model) by document frequency.
 MIN_DF = 2
-MAX_DF = 0.5
+MAX_DF = 0.8
 MAX_FEATURES = 10_000
 N_REPRESENTATIVE = 3
 FORMAT_VERSION = 1
@@ -168,7 +175,8 @@ class TopicModel:
         if self.n_topics == "auto":
             candidates = [k for k in AUTO_CANDIDATES if k <= max(2, x.shape[0] // 10)] or [2]
             k, scores = _nmf.choose_k(x, candidates, seed=self.seed, max_docs=AUTO_SAMPLE,
-                                      min_similarity=self.min_similarity)
+                                      min_similarity=self.min_similarity,
+                                      copies=copies[docs][keep])
             self.k_scores_ = scores
         else:
             k, self.k_scores_ = int(min(self.n_topics, x.shape[0])), {}
@@ -180,7 +188,7 @@ class TopicModel:
         self.display_ = {t: display[t] for t in self._top_term_union(h, terms) if t in display}
         self._analyzer = None
         sims = np.asarray(_nmf.tfidf(counts_all, idf) @ h.T)[codes]
-        best, score = self._best(sims)
+        best, _ = self._best(sims)
         order = np.argsort(-np.bincount(best[best >= 0], minlength=len(h)), kind="stable")
         self.components_ = h = h[order]
         self._name_topics(previous)
@@ -248,7 +256,7 @@ class TopicModel:
         sizes = np.bincount(slot, minlength=k + 1)
         self.sizes_ = sizes[:k]
         self.other_size_ = int(sizes[k])
-        self.n_mentions_ = int(len(frame))
+        self.n_mentions_ = len(frame)
         if "sentiment" in frame.columns:
             s = pd.to_numeric(frame["sentiment"], errors="coerce").to_numpy(dtype=np.float64,
                                                                            na_value=np.nan)
@@ -369,6 +377,13 @@ class TopicModel:
         out = pd.DataFrame(rows)
         return out.astype({"topic": "Int64", "label": "string", "size": "int64",
                            "share": "float64", "mean_sentiment": "float64", "is_new": "bool"})
+
+    def __getstate__(self) -> dict:
+        # The analyzer is a closure (not picklable) and cheap to rebuild: drop it so
+        # the model can be shipped to Dask workers (listening.pipeline).
+        state = dict(self.__dict__)
+        state["_analyzer"] = None
+        return state
 
     def __repr__(self) -> str:
         if not hasattr(self, "components_"):

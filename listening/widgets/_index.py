@@ -198,7 +198,7 @@ class FrameIndex:
         return pd.DataFrame({"time": edges, "mentions": counts})
 
     def sentiment_over_time(self, rows: np.ndarray, *, freq: str, tz: str) -> pd.DataFrame:
-        """Per bucket and label: ``time, sentiment_label, mentions, share`` (share of the bucket)."""
+        """Per bucket and label: ``time, sentiment_label, mentions, share`` (of the bucket)."""
         _, edges = self.buckets(freq, tz)
         nb = len(edges)
         if "sentiment" not in self.codes:

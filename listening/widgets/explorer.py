@@ -79,7 +79,8 @@ class Explorer:
 
         def pick(label: str, key: str) -> w.SelectMultiple:
             options = self.index.options(key)
-            return w.SelectMultiple(options=options, description=label, rows=min(6, max(2, len(options))),
+            return w.SelectMultiple(options=options, description=label,
+                                    rows=min(6, max(2, len(options))),
                                     layout=w.Layout(width="260px"),
                                     style={"description_width": "70px"})
 
@@ -113,11 +114,10 @@ class Explorer:
         self.reset.on_click(self._on_reset)
         self.prev_page.on_click(lambda _: self._turn(-1))
         self.next_page.on_click(lambda _: self._turn(+1))
-        filters = [self.since, self.until, self.freq, self.tz]
         picks = [c for c in (self.platform, self.language, self.sentiment, self.topic, self.rule)
                  if c.options]
         self.widget = w.VBox([
-            w.HBox(filters[:2] + [self.tz]), w.HBox([self.freq, self.reset]),
+            w.HBox([self.since, self.until, self.tz]), w.HBox([self.freq, self.reset]),
             w.HBox(picks, layout=w.Layout(flex_flow="row wrap")),
             self.status, self.volume_chart, self.sentiment_chart, self.topics_chart,
             self.platforms_chart,
@@ -190,9 +190,10 @@ class Explorer:
         self.refresh(volume=False)
 
     def brush(self, start, end) -> None:
-        """Select the period ``start``..``end`` (local wall-clock times) as a drag on the chart would."""
+        """Select ``start``..``end`` (local wall-clock times) as a drag on the volume chart does."""
         ms = [pd.Timestamp(x).tz_localize(None).value // 1_000_000 for x in (start, end)]
-        self.volume_chart._vl_selections = {}  # a new value even when the same period again
+        # clear first, as a redraw in the browser does, so the same period again still counts
+        self.volume_chart._vl_selections = {BRUSH: {"value": None, "store": []}}
         self.volume_chart._vl_selections = {BRUSH: {"value": {"time": ms}, "store": []}}
 
     def _turn(self, step: int) -> None:

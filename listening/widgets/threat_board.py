@@ -136,7 +136,7 @@ class ThreatBoard:
         return self.frame.iloc[positions]
 
     def sparkline_frame(self, alert_key: str) -> pd.DataFrame:
-        """Hourly mentions carrying any of the alert's terms around the alert (``timestamp, count``)."""
+        """Hourly mentions with any of the alert's terms around it (``timestamp, count``)."""
         row = self._row(alert_key)
         start = pd.Timestamp(row.get("start", self.frame["timestamp"].min()))
         end = pd.Timestamp(row.get("end", start)) if pd.notna(row.get("end")) else start
@@ -194,11 +194,14 @@ class ThreatBoard:
             start = getattr(row, "start", None)
             when = (pd.Timestamp(start).tz_convert("America/Toronto").strftime("%b %d %H:%M")
                     if start is not None and pd.notna(start) else "")
-            label = (f"[{_severity_text(row.severity)}] {getattr(row, 'segment', '')} · {when}"
-                     f" · {row.status}")
+            signal = getattr(row, "signal", "")
+            label = (f"[{_severity_text(row.severity)}] {getattr(row, 'segment', '')}"
+                     f"{' · ' + str(signal) if isinstance(signal, str) and signal else ''}"
+                     f" · {when} · {row.status}")
             options.append((label, row.alert_key))
         keys = [k for _, k in options]
-        current = keep if keep in keys else (self.select.value if self.select.value in keys else None)
+        current = keep if keep in keys else (
+            self.select.value if self.select.value in keys else None)
         self.select.options = options
         self.select.value = current if current is not None else (keys[0] if keys else None)
         self._draw_alert()
@@ -216,7 +219,10 @@ class ThreatBoard:
                        "dup_share", "new_author_share", "author_concentration", "coordination"):
             if column in row.index and not (np.isscalar(row[column]) and pd.isna(row[column])):
                 value = row[column]
-                value = f"{value:,.2f}" if isinstance(value, float) else value
+                if isinstance(value, float):
+                    value = f"{value:,.2f}"
+                elif not isinstance(value, str) and np.ndim(value) == 1:
+                    value = ", ".join(map(str, value))
                 facts.append(f"<b>{escape(column)}</b>: {escape(value)}")
         terms = ", ".join(str(t) for t in _as_list(row.get("terms")))
         self.detail.value = (
