@@ -162,7 +162,7 @@ def enrich(data, *, engine: str = "pandas", client=None, scheduler: str | None =
             out[column] = out[column].astype("category")
     # Provenance for the brief's footer and export sidecars (listening.provenance).
     out.attrs["listening"] = {
-        "rules": {r.name: r.version for r in rule_list},
+        "rules": {r.column[len("rule_"):]: r.version for r in rule_list},
         "models": {"sentiment": str(sentiment),
                    **({"topics": getattr(model, "version", "fitted in enrich")} if model else {})}}
     if output is not None:
