@@ -173,7 +173,7 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
     >>> frame, truth = generate(n_mentions=2_000, days=7, seed=1)
     >>> sorted(truth["incident"])[:2]
     ['arrest_video', 'highway_401_closure']
-    >>> frame["language"].isin(["en", "fr"]).all()
+    >>> bool(frame["language"].isin(["en", "fr"]).all())
     True
     """
     if n_mentions < 1 or days < 1:

@@ -39,7 +39,7 @@ _RT = re.compile(r"^(?:rt|RT)\s+@\w+:?\s*")
 
 
 def normalize_text(text: str) -> str:
-    """NFC-normalise ``text`` and remove NUL bytes; keep everything else whole.
+    r"""NFC-normalise ``text`` and remove NUL bytes; keep everything else whole.
 
     >>> normalize_text("Su\u0302rete\u0301\x00")
     'Sûreté'
