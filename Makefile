@@ -39,8 +39,16 @@ system-deps:
 test: setup system-deps
 	$(BIN)/python -m pytest
 
+# The whole-pipeline benchmark, then each stage's speed and accuracy scripts
+# (accuracy reads the real labelled data in ../shared/data). Results land in
+# benchmarks/results.{json,md} and benchmarks/results/.
+BENCH_SCRIPTS := sentiment_eval sentiment_speed topics_eval topics_speed rules_speed \
+                 threats_eval forecast_eval widgets_speed ingest store report
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	@for script in $(BENCH_SCRIPTS); do \
+	  echo "== benchmarks/$$script.py"; $(BIN)/python benchmarks/$$script.py || exit 1; \
+	done
 
 # JupyterLab on loopback only, with a fresh random token printed in the URL
 # (--allow-root only when run as root, as in containers).
