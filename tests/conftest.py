@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI shares 2 cores with nothing else, but a loaded developer machine can make any
+# single example slow: property tests check behaviour, never speed.
+settings.register_profile("listening", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("listening")
 
 
 @pytest.fixture
