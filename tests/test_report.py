@@ -278,3 +278,13 @@ def test_any_post_text_stays_text_in_html_and_markdown(text):
         assert text.startswith(("http://", "https://", "HTTP", "Http"))
     escaped = md_escape(text)
     assert "<" not in escaped and "\n" not in escaped
+
+
+def test_french_brief_shows_the_french_why(scored, tmp_path):
+    frame, truth = scored
+    alerts = _alerts(frame, truth).assign(
+        why_fr=["Les signalements de fraude ont été multipliés par six", "Vidéo d'arrestation"])
+    fr = brief(frame, alerts=alerts, path=tmp_path / "fr.html", lang="fr").read_text("utf-8")
+    en = brief(frame, alerts=alerts, path=tmp_path / "en.html", lang="en").read_text("utf-8")
+    assert "multipliés par six" in fr and "Scam reports rose sixfold" not in fr
+    assert "Scam reports rose sixfold" in en and "multipliés par six" not in en

@@ -321,3 +321,20 @@ def test_never_raises_on_small_random_streams(rows):
     alerts = detect_threats(frame)
     assert list(alerts.columns) == ALERT_COLUMNS
     assert alerts["severity"].between(1, 10).all()
+
+
+def test_why_is_also_written_in_french(quiet):
+    """The French brief needs the alert's sentence in French, with the same numbers."""
+    at = pd.Timestamp("2026-10-21 13:00", tz=TZ)
+    frame = _inject(quiet, at, 120, "Highway 400 closed near Barrie after a crash", seed=4)
+    row = detect_threats(frame, by=("all",)).query("signal == 'volume'").iloc[0]
+    m = re.search(r"sont montées à ([\d\u202f,]+) dans l'heure précédant 14 h 00 (EDT|EST) "
+                  r"\(mer\. 21 oct\.\), [\d,]+× la normale de ([\d\u202f,]+)", row["why_fr"])
+    assert m, row["why_fr"]
+    assert m.group(1) == fmt_number(row["observed"], "fr")
+    assert m.group(3) == fmt_number(row["expected"], "fr")
+
+
+def test_french_numbers_use_french_typography():
+    assert fmt_number(1234.5, "fr") == "1\u202f234,5"
+    assert fmt_number(1234.5) == "1,234.5"

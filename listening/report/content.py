@@ -234,7 +234,7 @@ def _alerts(alerts: pd.DataFrame | None, frame: pd.DataFrame, start: pd.Timestam
                 na_action="ignore")
         out.append({
             "severity": severity, "segment": segment, "signal": str(row.get("signal", "") or ""),
-            "why": "" if row.get("why") is None else str(row.get("why")),
+            "why": _why(row, lang),
             "terms": terms or "",
             "start": row.get("start"), "start_text": fmt_datetime(row.get("start"), lang, tz),
             **{k: row[k] for k in ("coordination", "dup_share", "new_author_share") if k in row},
@@ -476,3 +476,12 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
                  topics=topic_rows, rules=rule_rows, forecast=fc_summary, events=events,
                  actions=suggested, provenance=record, charts=charts, labels=s,
                  frame_columns=tuple(map(str, frame.columns)))
+
+
+def _why(row, lang: str) -> str:
+    """The alert's sentence in the brief's language (``why_fr`` from detect_threats)."""
+    for column in (("why_fr", "why") if lang == "fr" else ("why",)):
+        value = row.get(column)
+        if not is_missing(value) and str(value):
+            return str(value)
+    return ""

@@ -83,7 +83,7 @@ MAX_EXAMPLE_ROWS = 1000
 ALERT_COLUMNS = ["alert_key", "segment", "start", "end", "signal", "signals", "observed",
                  "expected", "score", "severity", "terms", "example_ids", "dup_share",
                  "new_author_share", "author_concentration", "mentions", "baseline", "related",
-                 "why"]
+                 "why", "why_fr"]
 
 
 def _empty(attrs: dict) -> pd.DataFrame:
@@ -146,8 +146,11 @@ def _fold_related(episodes: list[dict]) -> list[dict]:
     for k in kept:
         if k["related"]:
             more = len(k["related"]) - 4
-            shown = ", ".join(k["related"][:4]) + (f" and {more} more" if more > 0 else "")
-            k["why"] = k["why"][:-1] + f"; also in {shown}."
+            listed = ", ".join(k["related"][:4])
+            k["why"] = k["why"][:-1] + f"; also in {listed}" + (
+                f" and {more} more." if more > 0 else ".")
+            k["why_fr"] = k["why_fr"][:-1] + f"; aussi dans {listed}" + (
+                f" et {more} autres." if more > 0 else ".")
     return kept
 
 
@@ -207,7 +210,7 @@ def detect_threats(frame: pd.DataFrame, freq: str = "1h",
     * ``mentions`` in the episode's segment and bins; ``baseline`` - ``seasonal+weekday``,
       ``seasonal``, ``recent`` (short history) or ``none``; ``related`` - segments
       whose episodes were folded into this one (same story);
-    * ``why`` - one plain sentence with local times (``tz``).
+    * ``why`` - one plain sentence with local times (``tz``); ``why_fr`` - the same in French.
 
     ``attrs`` hold ``freq``, ``tz``, ``since``, ``history``, ``segments``,
     ``skipped_segments`` and ``dropped`` (alerts over the cap). The input frame is
@@ -354,19 +357,20 @@ def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: n
                    negative_share=neg_share, coordinated=coordinated)
     baseline = MODE_NAMES[int(mode[p])]
     is_topic = run.dims[run.segments[s][1]][0] == "topic"
-    why = why_sentence(signal=lead.name, segment=seg_name, observed=observed, expected=expected,
-                       bin_end=grid.ends[p], freq=grid.freq, tz=tz, terms=lead_terms,
-                       threat_labels=[vocab[c]["label"] for c in cats], bin_mentions=len(
-                           run.seg_rows(s, p, p)),
-                       negative_share=neg_share, platform=top_platform, coord=coord, baseline=baseline,
-                       history=grid.starts[p] - pd.Timestamp(int(run.ns[0]), tz="UTC"),
-                       large_accounts=big_names,
-                       topic_label=run.topic_labels.get(seg_name.split(":", 1)[1]) if is_topic else None,
-                       days_per_bin=grid.days_per_bin, seasonal_bins=grid.per_day > 1)
+    sentence = dict(
+        signal=lead.name, segment=seg_name, observed=observed, expected=expected,
+        bin_end=grid.ends[p], freq=grid.freq, tz=tz, terms=lead_terms,
+        bin_mentions=len(run.seg_rows(s, p, p)), negative_share=neg_share, platform=top_platform,
+        coord=coord, baseline=baseline,
+        history=grid.starts[p] - pd.Timestamp(int(run.ns[0]), tz="UTC"), large_accounts=big_names,
+        topic_label=run.topic_labels.get(seg_name.split(":", 1)[1]) if is_topic else None,
+        days_per_bin=grid.days_per_bin, seasonal_bins=grid.per_day > 1)
+    why = why_sentence(**sentence, threat_labels=[vocab[c]["label"] for c in cats])
+    why_fr = why_sentence(**sentence, threat_labels=[vocab[c]["label_fr"] for c in cats], lang="fr")
     start = grid.starts[a]
     key = hashlib.sha1(f"{seg_name}|{lead.name}|{start.isoformat()}".encode()).hexdigest()[:16]
     return {"alert_key": key, "segment": seg_name, "start": start, "end": grid.ends[b],
             "signal": lead.name, "signals": [sig.name for sig in signals if sig.hot[s, span].any()],
             "observed": observed, "expected": expected, "score": round(score, 2), "severity": sev,
             "terms": terms, "example_ids": examples, **coord, "mentions": len(all_rows),
-            "baseline": baseline, "why": why}
+            "baseline": baseline, "why": why, "why_fr": why_fr}

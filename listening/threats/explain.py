@@ -32,12 +32,20 @@ PLATFORM_NAMES = {"x": "X", "facebook": "Facebook", "instagram": "Instagram", "y
                   "other": "other sites"}
 
 
-def fmt_number(value: float) -> str:
-    """How numbers appear in ``why``: whole numbers with thousands separators, else one decimal."""
+def fmt_number(value: float, lang: str = "en") -> str:
+    """How numbers appear in ``why``: whole numbers with thousands separators, else one decimal.
+
+    French uses a (narrow no-break) space between thousands and a decimal comma.
+    """
     if value is None or np.isnan(value):
-        return "n/a"
+        return "n/a" if lang == "en" else "n.d."
     v = round(float(value), 1)
-    return f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
+    text = f"{v:,.0f}" if v == int(v) else f"{v:,.1f}"
+    return text if lang == "en" else text.replace(",", "\u202f").replace(".", ",")
+
+
+def _percent(share: float, lang: str) -> str:
+    return f"{share:.0%}" if lang == "en" else f"{share * 100:.0f}\u00a0%"
 
 
 def severity(*, ratio: float, score: float, mentions: int, threat_weight: float,
@@ -54,30 +62,53 @@ def severity(*, ratio: float, score: float, mentions: int, threat_weight: float,
     return int(np.clip(round(s), 1, 10))
 
 
-def _window(freq: pd.Timedelta) -> str:
+# French day and month abbreviations: strftime follows the C locale, not the reader.
+_FR_DAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+_FR_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+              "nov.", "déc.")
+PLATFORM_NAMES_FR = {**PLATFORM_NAMES, "news": "les sites d'information", "blog": "les blogues",
+                     "forum": "les forums", "other": "d'autres sites"}
+
+
+def _window(freq: pd.Timedelta, lang: str = "en") -> str:
+    en = lang == "en"
     if freq == pd.Timedelta("1h"):
-        return "hour"
+        return "hour" if en else "heure"
     if freq == pd.Timedelta("1D"):
-        return "day"
+        return "day" if en else "jour"
     if freq < pd.Timedelta("1h"):
         return f"{int(freq.total_seconds() // 60)} minutes"
     if freq < pd.Timedelta("1D"):
-        return f"{freq.total_seconds() / 3600:g} hours"
-    return f"{freq.days} days"
+        return f"{freq.total_seconds() / 3600:g} {'hours' if en else 'heures'}"
+    return f"{freq.days} {'days' if en else 'jours'}"
 
 
-def _when(bin_end: pd.Timestamp, freq: pd.Timedelta, tz: str) -> str:
+def _day(t: pd.Timestamp, lang: str, year: bool = False) -> str:
+    if lang == "en":
+        return t.strftime("%a %d %b %Y" if year else "%a %d %b")
+    text = f"{_FR_DAYS[t.day_of_week]} {t.day} {_FR_MONTHS[t.month - 1]}"
+    return f"{text} {t.year}" if year else text
+
+
+def _when(bin_end: pd.Timestamp, freq: pd.Timedelta, tz: str, lang: str = "en") -> str:
     local = bin_end.tz_convert(tz)
+    en = lang == "en"
     if freq >= pd.Timedelta("1D"):
-        day = (local - pd.Timedelta(seconds=1))
-        return f"on {day.strftime('%a %d %b %Y')}" if freq == pd.Timedelta("1D") \
-            else f"in the {_window(freq)} to {day.strftime('%a %d %b %Y')}"
-    return f"in the {_window(freq)} to {local.strftime('%H:%M %Z')} ({local.strftime('%a %d %b')})"
+        day = _day(local - pd.Timedelta(seconds=1), lang, year=True)
+        if freq == pd.Timedelta("1D"):
+            return f"on {day}" if en else f"le {day}"
+        return f"in the {_window(freq)} to {day}" if en else \
+            f"dans les {_window(freq, lang)} jusqu'au {day}"
+    if en:
+        return f"in the {_window(freq)} to {local.strftime('%H:%M %Z')} ({_day(local, lang)})"
+    hour = f"{local.hour} h {local.minute:02d} {local.strftime('%Z')}"
+    period = "l'heure" if freq == pd.Timedelta("1h") else f"les {_window(freq, lang)}"
+    return f"dans {period} précédant {hour} ({_day(local, lang)})"
 
 
-def _quote(terms: list[str]) -> str:
-    q = [f"'{t}'" for t in terms]
-    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]
+def _quote(terms: list[str], lang: str = "en") -> str:
+    q = [f"'{t}'" if lang == "en" else f"« {t} »" for t in terms]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + (" and " if lang == "en" else " et ") + q[-1]
 
 
 def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
@@ -85,59 +116,92 @@ def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
                  threat_labels: list[str], bin_mentions: int, negative_share: float | None,
                  platform: tuple[str, float] | None, coord: dict, baseline: str,
                  history: pd.Timedelta, large_accounts: list[str], topic_label: str | None,
-                 days_per_bin: int = 0, seasonal_bins: bool = True) -> str:
-    """One plain sentence explaining an alert; its numbers are the alert's own."""
-    when = _when(bin_end, freq, tz)
-    obs, exp = fmt_number(observed), fmt_number(expected)
+                 days_per_bin: int = 0, seasonal_bins: bool = True, lang: str = "en") -> str:
+    """One plain sentence explaining an alert; its numbers are the alert's own.
+
+    ``lang="fr"`` writes the same sentence in French (for the French brief);
+    ``threat_labels`` are then the categories' ``label_fr``.
+    """
+    if lang not in ("en", "fr"):
+        raise ValueError(f"lang must be 'en' or 'fr', got {lang!r}")
+    en = lang == "en"
+    when = _when(bin_end, freq, tz, lang)
+    obs, exp = fmt_number(observed, lang), fmt_number(expected, lang)
     ratio = observed / expected if expected > 0 else float("inf")
     times = f"{ratio:.0f}×" if ratio >= 3 else f"{ratio:.1f}×"
-    about = f" of {_quote(terms[:2])}" if terms else ""
+    if not en:
+        times = times.replace(".", ",")
+    pct = lambda share: _percent(share, lang)  # noqa: E731
+    about = (f" of {_quote(terms[:2])}" if en else f" de {_quote(terms[:2], lang)}") if terms else ""
+    usual = f"{times} the usual {exp}" if en else f"{times} la normale de {exp}"
     if signal == "volume":
-        lead = f"Mentions{about} rose to {obs} {when}, {times} the usual {exp}"
+        lead = (f"Mentions{about} rose to {obs} {when}, {usual}" if en
+                else f"Les mentions{about} sont montées à {obs} {when}, {usual}")
     elif signal == "new_topic":
-        name = f" '{topic_label}'" if topic_label else ""
-        lead = f"New topic{name}: {obs} mentions {when}, against {exp} expected from the previous week"
+        name = (f" '{topic_label}'" if en else f" « {topic_label} »") if topic_label else ""
+        lead = (f"New topic{name}: {obs} mentions {when}, against {exp} expected from the previous week"
+                if en else f"Nouveau sujet{name} : {obs} mentions {when}, contre {exp} attendues "
+                           "d'après la semaine précédente")
     elif signal == "negative_surge":
-        lead = (f"Negative mentions rose to {observed:.0%} of {bin_mentions:,} {when}, "
-                f"against the usual {expected:.0%}")
+        lead = (f"Negative mentions rose to {pct(observed)} of {bin_mentions:,} {when}, "
+                f"against the usual {pct(expected)}" if en else
+                f"Les mentions négatives sont montées à {pct(observed)} de "
+                f"{fmt_number(bin_mentions, lang)} {when}, contre {pct(expected)} d'habitude")
     elif signal == "amplification":
         who = f" ({', '.join(large_accounts[:3])})" if large_accounts else ""
-        lead = (f"Reach-weighted volume{about} rose to {obs} {when}, {times} the usual {exp}, "
-                f"as large accounts{who} picked it up")
+        lead = (f"Reach-weighted volume{about} rose to {obs} {when}, {usual}, "
+                f"as large accounts{who} picked it up" if en else
+                f"Le volume pondéré par la portée{about} est monté à {obs} {when}, {usual}, "
+                f"repris par de grands comptes{who}")
     elif signal == "threat_vocabulary":
-        kinds = " and ".join(threat_labels[:2]) or "threat"
-        which = f" ({_quote(terms[:2])})" if terms else ""
-        if np.isnan(expected) or expected <= 0:
-            lead = f"{obs} mentions used {kinds} vocabulary{which} {when}, with no baseline yet"
-        else:
-            lead = f"{obs} mentions used {kinds} vocabulary{which} {when}, {times} the usual {exp}"
+        kinds = (" and " if en else " et ").join(threat_labels[:2]) or ("threat" if en else "menace")
+        which = f" ({_quote(terms[:2], lang)})" if terms else ""
+        no_base = np.isnan(expected) or expected <= 0
+        tail = ("with no baseline yet" if en else "sans référence pour l'instant") if no_base else usual
+        lead = (f"{obs} mentions used {kinds} vocabulary{which} {when}, {tail}" if en else
+                f"{obs} mentions employaient le vocabulaire {kinds}{which} {when}, {tail}")
     else:  # emerging_terms
         lead = (f"{_quote(terms[:2]) if terms else 'New terms'} appeared in {obs} mentions {when}, "
-                f"against {exp} expected from the previous week")
+                f"against {exp} expected from the previous week" if en else
+                f"{_quote(terms[:2], lang) if terms else 'De nouveaux termes'} sont apparus dans "
+                f"{obs} mentions {when}, contre {exp} attendues d'après la semaine précédente")
     if segment != "all":
         lead = f"[{segment}] {lead}"
     parts = [lead]
     if negative_share is not None and signal != "negative_surge":
-        parts.append(f"{negative_share:.0%} negative")
+        parts.append(f"{pct(negative_share)} negative" if en else f"{pct(negative_share)} négatives")
     if platform is not None and platform[1] >= 0.5 and not segment.startswith("platform:"):
-        parts.append(f"mostly {PLATFORM_NAMES.get(platform[0], platform[0])}")
+        parts.append(f"mostly {PLATFORM_NAMES.get(platform[0], platform[0])}" if en else
+                     f"surtout sur {PLATFORM_NAMES_FR.get(platform[0], platform[0])}")
     if coord.get("dup_share", 0) >= 0.5:
-        parts.append(f"{coord['dup_share']:.0%} near-duplicate texts")
+        parts.append(f"{pct(coord['dup_share'])} near-duplicate texts" if en else
+                     f"{pct(coord['dup_share'])} de textes quasi identiques")
     new = coord.get("new_author_share")
     if new is not None and not np.isnan(new) and new >= 0.5:
-        parts.append(f"{new:.0%} from new accounts")
+        parts.append(f"{pct(new)} from new accounts" if en else f"{pct(new)} de nouveaux comptes")
     hours = history.total_seconds() / 3600
     if baseline == "recent":
         if days_per_bin:
-            reason = "under two weeks of daily history - weekday rhythm not learnt yet"
+            reason = ("under two weeks of daily history - weekday rhythm not learnt yet" if en else
+                      "moins de deux semaines d'historique quotidien : rythme hebdomadaire pas encore appris")
         elif not seasonal_bins:
-            reason = f"{_window(freq)} bins do not divide a day, so no daily rhythm is used"
+            reason = (f"{_window(freq)} bins do not divide a day, so no daily rhythm is used" if en else
+                      f"des intervalles de {_window(freq, lang)} ne divisent pas une journée : "
+                      "pas de rythme quotidien")
         else:
-            span = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
-            reason = f"{span} of history, less than 3 days - daily rhythm not learnt yet"
-        parts.append(f"baseline from the recent window only ({reason})")
+            if en:
+                span = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
+                reason = f"{span} of history, less than 3 days - daily rhythm not learnt yet"
+            else:
+                span = (f"{hours:.0f} heures" if hours < 48
+                        else f"{hours / 24:.1f} jours".replace(".", ","))
+                reason = f"{span} d'historique, moins de 3 jours : rythme quotidien pas encore appris"
+        parts.append(f"baseline from the recent window only ({reason})" if en else
+                     f"référence tirée de la période récente seulement ({reason})")
     elif baseline == "none":
-        parts.append("no baseline yet (under 3 bins of history): judged on absolute counts")
+        parts.append("no baseline yet (under 3 bins of history): judged on absolute counts" if en else
+                     "pas encore de référence (moins de 3 intervalles d'historique) : "
+                     "jugé sur les nombres absolus")
     return "; ".join(parts) + "."
 
 

@@ -121,7 +121,8 @@ def _read_vocabulary(path: str | None) -> dict:
         if not terms:
             raise MentionDataError(f"threat vocabulary {where}: category {name!r} lists no "
                                    "'en' or 'fr' terms", path=where)
-        out[str(name)] = {"label": str(spec.get("label", name)), "weight": float(spec.get("weight", 1)),
+        out[str(name)] = {"label": str(spec.get("label", name)),
+                          "label_fr": str(spec.get("label_fr", spec.get("label", name))), "weight": float(spec.get("weight", 1)),
                           "terms": sorted(set(terms), key=str.lower)}
     return out
 
