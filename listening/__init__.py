@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "trends": "listening.trends",
     "validate": "listening.schema",
     "load": "listening.ingest",
+    "load_to_parquet": "listening.ingest",
     "LoadReport": "listening.ingest",
     "register_mapping": "listening.ingest",
     "open_store": "listening.store",
