@@ -109,6 +109,24 @@ def _find_header(sample: list[str], delimiter: str) -> int:
     return 0
 
 
+def _locate_header(text: str) -> tuple[str, int, str]:
+    """``(delimiter, header's first physical line, header record)`` of a CSV's opening text.
+
+    Shared by the whole-file reader and the streaming loader, so both skip the
+    same preamble and read the same header.
+    """
+    delimiter, header_index = _sniff_dialect(text)
+    header_line, header_record = 1, ""
+    for line, record, _ in _split_records(text):
+        if not record.strip():
+            continue
+        header_line, header_record = line, record
+        if header_index == 0:
+            break
+        header_index -= 1
+    return delimiter, header_line, header_record
+
+
 def _sniff_dialect(text: str) -> tuple[str, int]:
     """Choose the delimiter and find the header: ``(delimiter, header_index)``.
 
@@ -161,15 +179,7 @@ def read_delimited(path: Path, data: bytes, *, label: str) -> RawTable:
         raise MentionDataError(f"{path}: the file holds only whitespace, no header or rows",
                                path=str(path))
     sample = body[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
-    delimiter, header_index = _sniff_dialect(sample)
-    header_line, header_record = 1, ""
-    for line, record, _ in _split_records(sample):
-        if not record.strip():
-            continue
-        header_line, header_record = line, record
-        if header_index == 0:
-            break
-        header_index -= 1
+    delimiter, header_line, header_record = _locate_header(sample)
     if header_line > 1:
         notes.append(f"skipped {header_line - 1} line(s) above the header")
     columns = header_names(_safe_fields(header_record, delimiter))

@@ -65,7 +65,7 @@ import pandas as pd
 
 from ..errors import MentionDataError
 from .accounting import FileLoad, LoadReport, rejects_frame
-from .delimited import _SNIFF_RECORDS, MAX_RECORD_LINES, _sniff_dialect, _split_records
+from .delimited import _SNIFF_RECORDS, MAX_RECORD_LINES, _locate_header
 from .load import load
 from .readers import FORMATS, unicode_signature
 
@@ -129,16 +129,7 @@ def _csv_records(lines: Iterator[bytes]) -> Iterator[list[bytes]]:
 def _header_lines(first: list[bytes], bom: int) -> slice:
     """The physical lines of the first chunk that hold the header (after any preamble)."""
     data = b"".join(first)[bom:].replace(b"\x00", b"").replace(b"\r\n", b"\n")
-    text = data.decode("utf-8", errors="replace")
-    _, header_index = _sniff_dialect(text)
-    header_line, header_record = 1, ""
-    for line, record, _ in _split_records(text):
-        if not record.strip():
-            continue
-        header_line, header_record = line, record
-        if header_index == 0:
-            break
-        header_index -= 1
+    _, header_line, header_record = _locate_header(data.decode("utf-8", errors="replace"))
     return slice(header_line - 1, header_line + header_record.count("\n"))
 
 
