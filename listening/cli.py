@@ -135,6 +135,7 @@ def _cmd_demo(args) -> int:
     with _store(args) as store:
         added = store.add(frame, report)
         store.add_enrichment(frame)
+        secret = store.secret()  # for the pseudonymised findings export below
     print(f"    store: {added}")
     print("4/6 detecting emerging threats ...")
     alerts = detect_threats(frame)
@@ -145,15 +146,10 @@ def _cmd_demo(args) -> int:
     written = [brief(frame, alerts=alerts, forecast=fc, path=out / "brief.html"),
                brief(frame, alerts=alerts, forecast=fc, path=out / "brief.md"),
                export(alerts, out / "alerts.csv"),
-               export(frame, out / "findings.xlsx", pseudonymise=True, secret=_secret(args))]
+               export(frame, out / "findings.xlsx", pseudonymise=True, secret=secret)]
     for path in written:
         print(f"    wrote {path}")
     return 0
-
-
-def _secret(args) -> bytes:
-    with _store(args) as store:
-        return store.secret()
 
 
 def build_parser() -> argparse.ArgumentParser:
