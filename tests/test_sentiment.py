@@ -10,6 +10,7 @@ import listening as ls
 from listening.errors import SchemaError
 from listening.sentiment import polarity, vader_features
 from listening.sentiment.vader import get_engine, reference_analyzer
+from listening.text import fold_accents
 
 
 def one(text, language="en", **kw):
@@ -137,6 +138,85 @@ def test_french_mais_and_caps():
     assert one("Le service est bon mais la police est nulle", "fr") < 0
     assert one("La police est nulle mais le service est bon", "fr") > 0
     assert one("C'est MAUVAIS ici", "fr") < one("C'est mauvais ici", "fr")
+
+
+def fr_lexicon():
+    return get_engine("fr").lexicon
+
+
+def test_french_inflected_forms_absent_from_the_lexicon_score_through_their_base_form():
+    lexicon = fr_lexicon()
+    # plural, feminine, verb endings: (form not in the lexicon, listed form, sign)
+    cases = [("crises", "crise", -1), ("dégâts", "degat", -1), ("excellente", "excellent", 1),
+             ("meilleures", "meilleure", 1), ("abandonnent", "abandonne", -1),
+             ("manquait", "manquer", -1), ("sauvera", "sauver", 1)]
+    for form, listed, sign in cases:
+        assert fold_accents(form) not in lexicon and listed in lexicon, form
+        assert np.sign(one(form, "fr")) == sign, form
+        assert one(form, "fr") == pytest.approx(one(listed, "fr")), form
+
+
+def test_french_inflection_fallback_leaves_names_and_derived_words_alone():
+    # "France" is not the feminine of "franc" (+2.3); "réchauffement" is not
+    # "réchauffant" (+0.6), which a stemmer would conflate
+    assert fr_lexicon()["franc"] > 0 and one("France", "fr") == 0
+    assert fr_lexicon()["rechauffant"] > 0 and one("réchauffement", "fr") == 0
+
+
+def test_french_elisions_and_prepositions_are_not_sentiment_words():
+    lexicon = fr_lexicon()
+    assert lexicon["s"] > 0 and lexicon["sur"] > 0  # "s" +0.8; "sur" is "sûr" folded
+    assert one("s'accélère", "fr") == 0
+    assert one("Un rapport sur le climat", "fr") == 0
+    assert one("J'en suis sûr", "fr") > 0  # the adjective, written with its accent, still counts
+    # every apostrophe splits an elision, and "n'" still negates
+    assert one("Ce n'est pas bon", "fr") < 0
+    for apostrophe in "’‘ʼ":
+        assert one(f"Ce n{apostrophe}est pas bon", "fr") == pytest.approx(one("Ce n'est pas bon", "fr"))
+
+
+def test_french_idioms():
+    assert one("terrible", "fr") < 0 < one("pas mal", "fr")
+    assert one("pas terrible", "fr") < 0  # VADER's negation alone would make it positive
+    assert one("Ce n'est pas terrible", "fr") < 0  # not negated a second time
+    assert one("Il y a pas mal de monde", "fr") == 0  # "quite a lot of"
+    assert one("bien sûr", "fr") == 0
+
+
+def test_french_lexicon_phrases_are_matched():
+    lexicon = fr_lexicon()
+    assert lexicon["tristement celebre"] < 0 < lexicon["celebre"]
+    assert one("Un personnage tristement célèbre", "fr") < 0  # the phrase, not "célèbre"
+    assert lexicon["s'emporter"] < 0
+    assert one("Il ne faut pas s’emporter", "fr") > 0  # curly apostrophe; the phrase is negated
+    assert one("un bouc émissaire", "fr") < 0  # neither word is in the lexicon alone
+    assert one("Un chef-d’oeuvre", "fr") > 0
+
+
+def test_french_ne_plus_negates_beyond_the_window():
+    assert one("Il peut même aimer ça", "fr") > 0
+    assert one("Il ne peut même plus aimer ça", "fr") < 0  # "ne" is four tokens before "aimer"
+    assert one("plus bon", "fr") > 0  # "plus" alone is "more", not a negation
+
+
+def test_french_elongations_and_hashtags():
+    assert one("trooop bien", "fr") == one("trop bien", "fr") > one("bien", "fr")
+    assert one("géniaaaal", "fr") == one("génial", "fr") > 0
+    assert one("#honte", "fr") == one("honte", "fr") < 0
+
+
+def test_french_supplement_adds_words_without_changing_the_lexicon():
+    from importlib import resources
+
+    import yaml
+
+    supplement = yaml.safe_load(resources.files("listening.resources.sentiment")
+                                .joinpath("french_lexicon_supplement.yaml").read_text(encoding="utf-8"))
+    lexicon = fr_lexicon()
+    assert supplement and all(fold_accents(w) not in lexicon for w in supplement)
+    assert all(one(w, "fr") < 0 for w in supplement if supplement[w] < 0)
+    assert one("Non au nucléaire", "fr") < 0
+    assert one("inondations", "fr") < 0  # reached through the inflection fallback
 
 
 # ------------------------------------------------------------------ score_sentiment
