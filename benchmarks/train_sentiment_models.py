@@ -75,12 +75,16 @@ def card(rows: list[dict]) -> str:
         "`ls.score_sentiment(frame, method=\"model\")` (or `ls.load_sentiment_model(path)`)."), "",
         "## Recipe", "",
         ("scikit-learn pipeline: word TF-IDF (1-2-grams, hashtags and @handles kept, "
-        f"{trained.WORD_MAX_FEATURES:,} terms max) + character TF-IDF (2-5-grams within words, "
-        f"{trained.CHAR_MAX_FEATURES:,} max) + the four VADER scores of the language "
-        f"(weight {trained.VADER_WEIGHT}); linear SVM (C={trained.DEFAULT_C}, class weights "
-        f"{trained.DEFAULT_CLASS_WEIGHT!r}) with sigmoid-calibrated probabilities "
-        f"({trained.CALIBRATION_FOLDS}-fold internal calibration). Saved with skops; loading "
-        "trusts only the types listed in `listening.sentiment.trained.TRUSTED_TYPES`."), "",
+        f"min_df={trained.WORD_MIN_DF}, {trained.WORD_MAX_FEATURES:,} terms max) + character "
+        f"TF-IDF (2-5-grams within words, {trained.CHAR_MAX_FEATURES:,} max) + the four VADER "
+        f"scores of the language (weight {trained.VADER_WEIGHT}) + token-level lexicon features "
+        f"(weight {trained.LEXICON_WEIGHT}: per lexicon, counts, sums and extremes of positive "
+        "and negative valences and the last one, negation-aware; English: VADER, AFINN-165, "
+        "Pattern/TextBlob; French: VADER-fr, Pattern/TextBlob-fr, all read from their pip "
+        "packages, see `listening/sentiment/lexicon_features.py`); multinomial logistic "
+        f"regression (C={trained.DEFAULT_C}, class weights {trained.DEFAULT_CLASS_WEIGHT!r}). "
+        "Saved with skops; loading trusts only the types listed in "
+        "`listening.sentiment.trained.TRUSTED_TYPES`."), "",
         "`sentiment` = P(positive) − P(negative); `sentiment_label` = the most probable class.", "",
         "## Models", "",
         ("| file | language | training data | tweets | labels (neg/neu/pos) | "
@@ -99,11 +103,14 @@ def card(rows: list[dict]) -> str:
         ("Three-way sentiment of short social posts in English or French. Trained on general "
         "tweets (SemEval-2017, DEFT 2017 politics and current events), not on mentions of a "
         "police service or ministry: expect lower accuracy on domain language (road closures, "
-        "arrests, scams are often *reported* neutrally but read as negative). Retrain on a few "
-        "hundred labelled mentions of your own with `ls.train_sentiment` for better figures. "
+        "arrests, scams are often *reported* neutrally but read as negative). Label a few "
+        "hundred mentions of your own, compare the methods on them with "
+        "`ls.evaluate_sentiment` (cross-validated) and retrain with `ls.train_sentiment` when "
+        "that wins (notebook `06_sentiment_model`). "
         "The XLM-T sets are class-balanced, so the models' priors are flatter than real mention "
         "streams. Figures are cross-validated on the training tweets, not on an independent test "
-        "set (tweeteval/xlmt test splits are kept aside)."),
+        "set (tweeteval/xlmt test splits are kept aside); the fold split moves them by about "
+        "±0.005 (`benchmarks/results/sentiment.md` gives the spread over five CV seeds)."),
     ]
     return "\n".join(lines) + "\n"
 

@@ -104,3 +104,33 @@ def test_shipped_models_work_out_of_the_box():
     out = ls.score_sentiment(frame, method="model")
     assert out["sentiment_label"].tolist() == ["positive", "negative", "positive", "negative"]
     assert out["sentiment"].between(-1, 1).all()
+
+
+def test_saved_model_holds_the_lexicon_features_but_no_lexicon(model, tmp_path):
+    import skops.io as sio
+
+    path = model.save(tmp_path / "m.skops")
+    types = set(sio.get_untrusted_types(file=path))
+    assert "listening.sentiment.lexicon_features.LexiconFeatures" in types
+    # Lexicons are read from the installed packages at use, not copied into the file.
+    assert path.stat().st_size < 200_000
+
+
+def test_a_model_saved_by_the_earlier_svm_recipe_still_loads(tmp_path):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+    from sklearn.svm import LinearSVC
+
+    from listening.sentiment.trained import VaderFeatures
+
+    old = SentimentModel("en")
+    old.pipeline_ = Pipeline([
+        ("features", FeatureUnion([("word", TfidfVectorizer()), ("vader", VaderFeatures("en"))])),
+        ("classifier", CalibratedClassifierCV(LinearSVC(C=0.1), method="sigmoid", cv=3,
+                                              ensemble=False)),
+    ]).fit((POS + NEG + NEU) * 2, (["positive"] * 6 + ["negative"] * 6 + ["neutral"] * 6) * 2)
+    old.classes_ = np.asarray(old.pipeline_.classes_, dtype=object)
+    old.n_train_, old.trained_at_, old.metadata_ = 36, "2026-11-23T00:00:00+00:00", {}
+    loaded = ls.load_sentiment_model(old.save(tmp_path / "old.skops"))
+    assert loaded.predict(["thank you so much"]).tolist() == old.predict(["thank you so much"]).tolist()

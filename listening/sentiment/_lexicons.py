@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..errors import ModelError
 
-__all__ = ["LEXICON_RESOURCES", "load_text_resource", "nltk_data_dir"]
+__all__ = ["LEXICON_RESOURCES", "load_text_resource", "nltk_data_dir", "package_file"]
 
 # resource name under nltk_data -> (pip distribution's import name, file in it)
 LEXICON_RESOURCES: dict[str, tuple[str, str]] = {
@@ -36,7 +36,8 @@ LEXICON_RESOURCES: dict[str, tuple[str, str]] = {
     "sentiment/listening_vader_fr/emojis_fr.txt": ("vaderSentiment_fr", "emojis_fr.txt"),
     "sentiment/listening_vader_fr/no_negate.txt": ("vaderSentiment_fr", "no_negate.txt"),
 }
-_PIP_NAMES = {"vaderSentiment": "vaderSentiment", "vaderSentiment_fr": "vaderSentiment-fr"}
+_PIP_NAMES = {"vaderSentiment": "vaderSentiment", "vaderSentiment_fr": "vaderSentiment-fr",
+              "afinn": "afinn", "textblob": "textblob", "textblob_fr": "textblob-fr"}
 
 
 def _candidate_dirs() -> list[Path]:
@@ -54,9 +55,26 @@ def _package_dir(import_name: str) -> Path:
     spec = importlib.util.find_spec(import_name)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            f"the {_PIP_NAMES[import_name]!r} package is not installed, so its sentiment lexicon "
-            f"is missing; install it with `pip install {_PIP_NAMES[import_name]}`")
+            f"the {_PIP_NAMES.get(import_name, import_name)!r} package is not installed, so its "
+            f"sentiment lexicon is missing; install it with "
+            f"`pip install {_PIP_NAMES.get(import_name, import_name)}`")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def package_file(import_name: str, filename: str) -> str:
+    """The UTF-8 text of a data file shipped inside an installed pip package.
+
+    For the lexicons that only the trained models use (AFINN, Pattern): they are
+    read in place, since nltk's loader is not involved.
+    """
+    path = _package_dir(import_name) / filename
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ModelError(f"cannot read {filename!r} from the installed "
+                         f"{_PIP_NAMES.get(import_name, import_name)!r} package ({exc}); "
+                         f"reinstall it with `pip install --force-reinstall "
+                         f"{_PIP_NAMES.get(import_name, import_name)}`") from exc
 
 
 def _copy_if_changed(src: Path, dest: Path) -> None:
