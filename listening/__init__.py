@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "train_sentiment": "listening.sentiment",
     "load_sentiment_model": "listening.sentiment",
     "sentiment_summary": "listening.sentiment",
+    "evaluate_sentiment": "listening.sentiment",
     "fit_topics": "listening.topics",
     "load_topics": "listening.topics",
     "TopicModel": "listening.topics",

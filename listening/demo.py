@@ -38,7 +38,7 @@ import yaml
 
 from .schema import coerce
 
-__all__ = ["generate", "write_demo_files", "DEMO_START", "LOCAL_TZ"]
+__all__ = ["generate", "labelled_mentions", "write_demo_files", "DEMO_START", "LOCAL_TZ"]
 
 # The demo period ends on the day this project started; four weeks is the window a
 # unit reviews in a monthly report.
@@ -265,6 +265,47 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
                                          "terms", "expected_sentiment", "n_mentions"])
     truth["mention_ids"] = [frame["mention_id"][incident == name].tolist() for name in truth["incident"]]
     return frame, truth
+
+
+def labelled_mentions(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """A demo labelling sheet: mentions with the sentiment a reader gives them.
+
+    A stand-in for the few hundred mentions an analyst labels to retrain the
+    sentiment model (``ls.train_sentiment``, ``ls.evaluate_sentiment``). Texts come
+    from the demo's everyday-post templates (``templates.yaml``, each with its
+    ``tone``), filled in as :func:`generate` fills them, English and French in the
+    demo's proportions.
+
+    Returns
+    -------
+    DataFrame with ``text``, ``language``, ``label`` (negative / neutral /
+    positive) and ``template`` (``en-3``: which template a post was filled from).
+    Posts of one template differ only in place names and emoji, so evaluate with
+    ``groups=sheet["template"]``: a model that has seen a template would
+    otherwise be tested on its copies.
+
+    Examples
+    --------
+    >>> sheet = labelled_mentions(n=60, seed=1)
+    >>> sorted(sheet["label"].unique())
+    ['negative', 'neutral', 'positive']
+    >>> sheet.columns.tolist()
+    ['text', 'language', 'label', 'template']
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    rng = np.random.default_rng(seed)
+    background = _templates()["background"]
+    french = rng.random(n) < FRENCH_SHARE
+    parts = []
+    for lang, mask in (("en", ~french), ("fr", french)):
+        pool = background[lang]
+        which = rng.integers(0, len(pool), int(mask.sum()))
+        parts.append(pd.DataFrame({
+            "text": _fill([t["text"] for t in pool], which, rng), "language": lang,
+            "label": [pool[i]["tone"] for i in which],
+            "template": [f"{lang}-{i}" for i in which]}, index=np.flatnonzero(mask)))
+    return pd.concat(parts).sort_index().reset_index(drop=True)
 
 
 def write_demo_files(frame: pd.DataFrame, folder: str | Path) -> list[Path]:

@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = ["00_quickstart", "01_explore_trends", "02_emerging_threats", "03_rule_workbench",
-            "04_forecast_note", "05_response_queue"]
+            "04_forecast_note", "05_response_queue", "06_sentiment_model"]
 # Per cell; generous for a loaded 2-core machine (the first enrichment takes ~15 s).
 CELL_TIMEOUT = 300
 
