@@ -60,21 +60,22 @@ def french_training() -> pd.DataFrame:
 
 CV_FOLDS = 5
 CV_SEED = 0
+# The fold split moves a figure by about +-0.005 on ~2,000 tweets, so the
+# trained path is also reported over these seeds (seed 0 is the headline).
+CV_SEEDS = (0, 1, 2, 3, 4)
 
 
-def cross_validated_labels(data: pd.DataFrame, *, language: str) -> np.ndarray:
+def cross_validated_labels(data: pd.DataFrame, *, language: str, seed: int = CV_SEED) -> np.ndarray:
     """Out-of-fold predictions of the shipped model recipe (5-fold, stratified, seeded).
 
     Every text is predicted by a model that never saw it, so the figures are
     honest for texts the shipped model *was* trained on.
     """
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from listening.sentiment import cross_validated_predictions
 
-    from listening.sentiment import SentimentModel
-
-    pipeline = SentimentModel(language)._build()
-    folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=CV_SEED)
-    return cross_val_predict(pipeline, data["text"].tolist(), data["label"].to_numpy(), cv=folds)
+    # Plain stratified folds: the sets are de-duplicated by text already.
+    return cross_validated_predictions(data["text"].tolist(), data["label"].to_numpy(),
+                                       language=language, folds=CV_FOLDS, seed=seed, groups=None)
 
 
 def macro_scores(truth, predicted) -> dict[str, float]:
