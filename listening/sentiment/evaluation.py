@@ -78,11 +78,16 @@ def cross_validated_predictions(texts, labels, *, language: str = "en",
     the same post) a group never spans two folds. Returns an array of
     ``negative`` / ``neutral`` / ``positive``, one per text.
     """
+    return _out_of_fold(*_checked(texts, labels, folds, groups, language), language=language,
+                        folds=folds, seed=seed)
+
+
+def _out_of_fold(x: list[str], y: np.ndarray, g: np.ndarray | None, *, language: str,
+                 folds: int, seed: int) -> np.ndarray:
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 
     from .trained import SentimentModel
 
-    x, y, g = _checked(texts, labels, folds, groups, language)
     pipeline = SentimentModel(language)._build()
     if g is None:
         cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
@@ -139,7 +144,7 @@ def evaluate_sentiment(texts, labels, *, language: str = "en", folds: int = DEFA
     from .scoring import score_sentiment
     from .trained import default_model_path
 
-    x, y, _ = _checked(texts, labels, folds, groups, language)  # fail before any work
+    x, y, g = _checked(texts, labels, folds, groups, language)  # fail before any work
     frame = pd.DataFrame({"text": x, "language": language})
     rows = [_row("rules", y, score_sentiment(frame, progress=False)["sentiment_label"]
                  .astype(object).to_numpy(), "method='vader', default thresholds")]
@@ -148,8 +153,7 @@ def evaluate_sentiment(texts, labels, *, language: str = "en", folds: int = DEFA
         out = score_sentiment(frame, method="model", model=str(shipped), progress=False)
         rows.append(_row("shipped model", y, out["sentiment_label"].astype(object).to_numpy(),
                          f"{shipped.name}, trained on public tweets"))
-    oof = cross_validated_predictions(x, y, language=language, folds=folds, seed=seed,
-                                      groups=groups)
+    oof = _out_of_fold(x, y, g, language=language, folds=folds, seed=seed)
     grouping = ("copies share a fold" if isinstance(groups, str)
                 else "plain folds" if groups is None else "given groups share a fold")
     rows.append(_row("retrained (cross-validated)", y, oof,

@@ -33,17 +33,15 @@ import html
 import re
 from collections import defaultdict
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import ModelError
 from ..text import fold_accents
 from ._lexicons import package_file
-from .vader import SUPPORTED_LANGUAGES, get_engine
+from .vader import _ELONGATED, SUPPORTED_LANGUAGES, get_engine
 
 __all__ = ["LEXICONS", "PER_LEXICON", "LexiconFeatures", "polarity_lexicon"]
 
@@ -69,7 +67,6 @@ NEGATION_SCALAR = -0.74
 # clause-ending marks; commas do not end a negation's scope ("not fast, not good").
 _TOKEN = {"en": re.compile(r"(?u)#?\w[\w']*|[.:;!?]+"), "fr": re.compile(r"(?u)#?\w+|[.:;!?]+")}
 _URL = re.compile(r"https?://\S+|\bhttp\b")
-_ELONGATED = re.compile(r"(\w)\1{2,}")
 
 
 def _parse_pattern(text: str) -> dict[str, float]:
@@ -114,18 +111,6 @@ def polarity_lexicon(name: str) -> dict[str, float]:
     return {w: v * scale for w, v in table.items()}
 
 
-@lru_cache(maxsize=len(SUPPORTED_LANGUAGES))
-def _negators(language: str) -> frozenset[str]:
-    if language == "en":
-        from nltk.sentiment.vader import VaderConstants
-
-        return frozenset(VaderConstants.NEGATE) | {"cannot", "cant", "dont", "doesnt", "didnt",
-                                                  "isnt", "wasnt", "wont", "aint"}
-    rules = yaml.safe_load(resources.files("listening.resources.sentiment")
-                           .joinpath("french_rules.yaml").read_text(encoding="utf-8"))
-    return frozenset(fold_accents(w.lower()) for w in rules["negations"])
-
-
 class LexiconFeatures(TransformerMixin, BaseEstimator):
     """Transformer: texts -> per-lexicon counts and valences (learns nothing).
 
@@ -133,8 +118,8 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
     ----------
     language : {"en", "fr"}
         Chooses the lexicons (every entry of :data:`LEXICONS` of that language),
-        the negators and the tokenisation (French: accent-folded, split at
-        apostrophes, so ``n'est`` negates).
+        the negators (those of the language's VADER rules) and the tokenisation
+        (French: accent-folded, split at apostrophes, so ``n'est`` negates).
     weight : float
         Multiplier on the features, which are ``sign(x) * log(1 + |x|)`` so a
         long text's counts do not dwarf the unit-norm TF-IDF columns.
@@ -190,7 +175,7 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         # Facts are computed once per distinct token, then indexed per occurrence.
         codes, uniques = pd.factorize(pd.Series(tokens, dtype=object))
         uniques = list(uniques)
-        negators = _negators(self.language)
+        negators = get_engine(self.language).negations  # the rules' own negators
         is_neg = np.fromiter((u in negators or u.endswith("n't") for u in uniques), bool)[codes]
         is_stop = np.fromiter((not (u[0].isalnum() or u[0] in "#_") for u in uniques), bool)[codes]
         text_of = np.repeat(np.arange(len(texts)), counts)
