@@ -42,7 +42,7 @@ test: setup system-deps
 # The whole-pipeline benchmark, then each stage's speed and accuracy scripts
 # (accuracy reads the real labelled data in ../shared/data). Results land in
 # benchmarks/results.{json,md} and benchmarks/results/.
-BENCH_SCRIPTS := sentiment_eval sentiment_speed topics_eval topics_speed rules_speed \
+BENCH_SCRIPTS := sentiment_eval sentiment_speed sentiment_instructions topics_eval topics_speed rules_speed \
                  threats_eval forecast_eval widgets_speed ingest store report
 bench: setup
 	$(BIN)/python benchmarks/run.py
