@@ -10,15 +10,17 @@ from __future__ import annotations
 __all__ = [
     "ListeningError",
     "MentionDataError",
-    "SchemaError",
-    "RuleSyntaxError",
-    "StoreLockedError",
-    "StoreError",
     "ModelError",
     "NotFittedError",
+    "OptionError",
     "RendererMissingError",
-    "UnsafePathError",
     "RuleFileError",
+    "RuleSyntaxError",
+    "SchemaError",
+    "StoreError",
+    "StoreLockedError",
+    "UnsafePathError",
+    "check_option",
 ]
 
 
@@ -68,6 +70,59 @@ class RuleSyntaxError(ListeningError):
             shown = query.replace("\n", " ").replace("\t", " ")
             caret = f"\n  {shown}\n  {' ' * position}^"
         super().__init__(f"{message}{caret}")
+
+
+class OptionError(ListeningError, ValueError):
+    """An option has a value the function does not accept.
+
+    ``name`` is the option (``"lang"``, ``"--period"``), ``value`` what was given
+    and ``allowed`` what is accepted (a list of values, or a sentence such as
+    ``"a duration like '24h' or '7D'"``). Also a :class:`ValueError`, so code
+    written against plain Python conventions keeps working.
+    """
+
+    def __init__(self, message: str, *, name: str = "", value: object = None,
+                 allowed: object = None) -> None:
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+        super().__init__(message)
+
+
+def _describe_allowed(allowed) -> str:
+    if isinstance(allowed, str):
+        return allowed
+    shown = [repr(a) if isinstance(a, str) else str(a) for a in allowed]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def check_option(name: str, value: object, allowed, *, hint: str = "") -> object:
+    """Return ``value`` when it is one of ``allowed``, else raise :class:`OptionError`.
+
+    The one place where an option's value is checked against a fixed set, so
+    every message has the same shape: the option, the value given and every
+    accepted value. ``hint`` adds a sentence on what to do next.
+
+    >>> check_option("lang", "en", ("en", "fr"))
+    'en'
+    >>> check_option("lang", "es", ("en", "fr"))
+    Traceback (most recent call last):
+    ...
+    listening.errors.OptionError: lang='es' is not accepted; use 'en' or 'fr'
+    """
+    choices = tuple(allowed)
+    try:
+        ok = value in choices
+    except TypeError:  # an unhashable value compared with a set or dict keys
+        ok = False
+    if ok:
+        return value
+    message = f"{name}={value!r} is not accepted; use {_describe_allowed(choices)}"
+    if hint:
+        message += f". {hint}"
+    raise OptionError(message, name=name, value=value, allowed=choices)
 
 
 class StoreError(ListeningError):

@@ -37,7 +37,8 @@ import pandas as pd
 from scipy import stats
 
 from .schema import require_columns
-from .threats.baseline import DEFAULT_TZ, make_grid
+from .sentiment.labels import sentiment_labels
+from .windows import DEFAULT_TZ, make_grid
 
 __all__ = ["FORECAST_COLUMNS", "backtest_forecast", "forecast"]
 
@@ -146,10 +147,9 @@ def _series(frame: pd.DataFrame, freq: str, by: str | None, tz: str):
     grid, bins = make_grid(ts[ok], freq, tz)
     T = grid.n
     neg = None
-    if "sentiment_label" in frame.columns and frame["sentiment_label"].notna().any():
-        neg = (frame["sentiment_label"].astype("string") == "negative").fillna(False).to_numpy()[ok]
-    elif "sentiment" in frame.columns and frame["sentiment"].notna().any():
-        neg = (frame["sentiment"] <= -0.05).fillna(False).to_numpy()[ok]
+    labels = sentiment_labels(frame)
+    if labels is not None and labels.notna().any():
+        neg = (labels == "negative").to_numpy(dtype=bool)[ok]
     segments = [("all", np.ones(ok.sum(), dtype=bool))]
     if by is not None:
         require_columns(frame, [by], stage="forecast")

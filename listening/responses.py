@@ -32,7 +32,7 @@ import pandas as pd
 import yaml
 
 from .schema import require_columns
-from .text import fold_accents
+from .text import RETWEET_PREFIX, fold_accents
 
 __all__ = [
     "CATEGORIES",
@@ -50,7 +50,6 @@ NEGATIVITY_FLOOR = 0.2
 # Order used to name the main kind of a post that matches several.
 CATEGORIES = ("threat", "misinformation", "complaint", "question")
 _LABEL_NEGATIVITY = {"negative": 0.85, "neutral": 0.5, "positive": 0.15}
-_RETWEET = re.compile(r"^\s*RT @", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -152,7 +151,7 @@ def response_candidates(frame: pd.DataFrame, *, now: pd.Timestamp | str | None =
                                else own_accounts)}
     text = frame["text"].astype("string").fillna("")
     folded = text.str.lower().map(fold_accents, na_action="ignore")
-    eligible = ~text.str.contains(_RETWEET, regex=True).to_numpy(dtype=bool, na_value=False)
+    eligible = ~text.str.contains(RETWEET_PREFIX, regex=True).to_numpy(dtype=bool, na_value=False)
     if "author" in frame.columns and own:
         eligible &= ~frame["author"].astype("string").str.lower().isin(own) \
             .to_numpy(dtype=bool, na_value=False)

@@ -92,7 +92,6 @@ Tables (timestamps are ``TIMESTAMPTZ``: UTC, to the microsecond)
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import glob
 import hashlib
 import os
@@ -112,7 +111,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from .errors import SchemaError, StoreError, StoreLockedError
+from .errors import OptionError, SchemaError, StoreError, StoreLockedError
 from .schema import (
     ENRICHMENT_COLUMNS,
     MENTION_COLUMNS,
@@ -123,6 +122,7 @@ from .schema import (
     coerce,
     validate,
 )
+from .windows import parse_duration, parse_window
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -172,12 +172,6 @@ _DDL = [
 # Words in DuckDB's messages that mean the file or its WAL is damaged (not merely locked).
 _DAMAGE_MARKERS = ("corrupt", "checksum", "not a valid duckdb", "write-ahead", "replay",
                    "internal error", "serializ")
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*")
-_DURATION_UNITS = {
-    "s": "s", "sec": "s", "second": "s", "seconds": "s", "min": "min", "minute": "min",
-    "minutes": "min", "h": "h", "hr": "h", "hour": "h", "hours": "h", "d": "D", "day": "D",
-    "days": "D", "w": "W", "week": "W", "weeks": "W",
-}
 # A backup copier's tmp file older than this is left over from a killed copy.
 _STALE_TMP_SECONDS = 3600
 # Run by Store._backup in a child process: copy, fsync, keep the mtime, rename atomically.
@@ -233,36 +227,13 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC")
 
 
-def _duration(value: object, *, name: str) -> pd.Timedelta | None:
-    """``"24h"``, ``"7D"``, ``"365d"``, ``"2 weeks"`` or a timedelta; None if not a duration."""
-    if isinstance(value, (pd.Timedelta, dt.timedelta)):
-        return pd.Timedelta(value)
-    if not isinstance(value, str):
-        return None
-    match = _DURATION.fullmatch(value)
-    if match is None:
-        return None
-    unit = _DURATION_UNITS.get(match.group(2).lower())
-    if unit is None:
-        raise StoreError(f"{name}={value!r}: unknown unit {match.group(2)!r}; use one of "
-                         "s, min, h, D, W (e.g. '24h', '7D'); months and years are ambiguous, "
-                         "write them in days ('365D')")
-    return pd.Timedelta(float(match.group(1)), unit=unit)
-
-
 def _instant(value: object, *, name: str) -> pd.Timestamp:
-    """A UTC timestamp from a Timestamp, datetime, ISO string or a duration back from now."""
-    delta = _duration(value, name=name)
-    if delta is not None:
-        return _now() - delta
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise StoreError(f"{name}={value!r} is neither a time ('2026-11-01', a Timestamp) nor "
-                         f"a duration back from now ('24h', '7D')") from exc
-    if pd.isna(ts):
-        raise StoreError(f"{name}={value!r} is not a time")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    """A UTC instant: a time (naive = UTC) or a window back from now ('24h', 'yesterday').
+
+    Store queries are monitoring queries, so relative windows are anchored on
+    the current time (see :mod:`listening.windows`).
+    """
+    return parse_window(value, anchor=_now(), tz="UTC", name=name).start
 
 
 def _as_list(value: object) -> list[str]:
@@ -710,8 +681,10 @@ class Store:
         Parameters
         ----------
         since, until : Timestamp, str or duration, optional
-            ``since <= timestamp < until``. A string like ``"24h"`` or ``"7D"`` means
-            that long before now; other strings are times (naive ones are UTC).
+            ``since <= timestamp < until``. A duration (``"24h"``, ``"7D"``) or a
+            calendar word (``"yesterday"``: its start) is anchored on the current
+            time; other strings are times (naive ones are UTC). See
+            :func:`listening.windows.parse_window`.
         platform, language : str or list of str, optional
             Keep these platforms / ISO language codes.
         query : str, optional
@@ -894,10 +867,10 @@ class Store:
         imports finished before the cutoff (they hold raw posts), records a
         ``purge`` row in ``imports`` and refreshes the backup.
         """
-        delta = _duration(older_than, name="older_than")
-        if delta is None or delta <= pd.Timedelta(0):
-            raise StoreError(f"older_than={older_than!r} must be a positive duration such as "
-                             f"'365D' or '90D'")
+        delta = parse_duration(older_than, name="older_than")
+        if delta is None:
+            raise OptionError(f"older_than={older_than!r} must be a positive duration such as "
+                              f"'365D' or '90D'", name="older_than", value=older_than)
         started = _now()
         cutoff = started - delta
 

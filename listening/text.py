@@ -15,6 +15,8 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_LANGUAGES",
+    "RETWEET_PREFIX",
+    "URL",
     "normalize_text",
     "normalize_series",
     "fold_accents",
@@ -33,9 +35,13 @@ MIN_LETTERS_FOR_DETECTION = 3
 
 _NUL = "\x00"
 _WS = re.compile(r"\s+")
-_URL = re.compile(r"https?://\S+|www\.\S+")
+# The one definition of a web address and of a retweet prefix ("RT @handle: "),
+# used by language detection, sentiment keys, topics, threats and the response queue.
+URL = re.compile(r"https?://\S+|www\.\S+")
+RETWEET_PREFIX = re.compile(r"^\s*rt\s+@\w+:?\s*", re.IGNORECASE)
+_URL = URL
+_RT = RETWEET_PREFIX
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_RT = re.compile(r"^(?:rt|RT)\s+@\w+:?\s*")
 
 
 def normalize_text(text: str) -> str:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .text import fold_accents
+from .text import RETWEET_PREFIX, fold_accents
 
 __all__ = [
     "STOP_WORD_LANGUAGES",
@@ -59,7 +59,6 @@ NUMBER_DIGITS = (2, 4)
 # French elided prefixes split off a token at the apostrophe.
 ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu",
                       "puisqu", "quoiqu", "presqu"})
-_RT_PREFIX = re.compile(r"^(?:rt|RT)\s+@\w+:?\s*")
 _DOMAIN = re.compile(r"^[\w.-]+\.[a-z]{2,13}/?$")
 _HAS_WORD = re.compile(r"[^\W_]")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:/-]\d+)*[+-]?$")
@@ -157,7 +156,7 @@ def build_analyzer(*, languages: Sequence[str] = STOP_WORD_LANGUAGES,
     def analyze(text: str) -> list[str]:
         if not isinstance(text, str) or not text:
             return []
-        text = _RT_PREFIX.sub("", text).replace("\u2019", "'").lower()
+        text = RETWEET_PREFIX.sub("", text).replace("\u2019", "'").lower()
         terms = []
         for token in tokenize(text):
             kept = _keep(token, stop, fold)
@@ -179,7 +178,7 @@ def distinct_texts(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     original's code. Returns ``(codes, uniques)``: ``uniques[codes[i]]`` is row
     ``i``'s text (empty string for missing text).
     """
-    cleaned = texts.astype("string").fillna("").str.replace(_RT_PREFIX.pattern, "", regex=True)
+    cleaned = texts.astype("string").fillna("").str.replace(RETWEET_PREFIX, "", regex=True)
     codes, uniques = pd.factorize(cleaned)
     return codes, np.asarray(uniques, dtype=object)
 

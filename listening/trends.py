@@ -34,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from .schema import require_columns
+from .sentiment.labels import sentiment_labels
 from .tokens import STOP_WORD_LANGUAGES, build_analyzer, count_matrix, distinct_texts
+from .windows import latest, parse_window
 
 __all__ = [
     "sentiment_over_time",
@@ -47,10 +49,6 @@ __all__ = [
     "volume",
 ]
 
-# Sentiment label thresholds when the frame has scores but no labels: VADER's
-# documented compound-score cut-offs (Hutto & Gilbert 2014).
-NEGATIVE_BELOW = -0.05
-POSITIVE_ABOVE = 0.05
 # Monroe et al. (2008) use the whole corpus as the informative prior; a pseudo-count
 # total of this share of the combined counts shrinks rare terms without letting the
 # prior outweigh a real burst.
@@ -199,8 +197,9 @@ def sentiment_over_time(frame: pd.DataFrame, *, freq: str = "1D",
                         start=None, end=None) -> pd.DataFrame:
     """Sentiment per time bin (and group), zero-filled.
 
-    Needs ``timestamp`` and ``sentiment`` (``sentiment_label`` when present, else
-    labels from VADER's ±0.05 thresholds). Returns ``time``, [``time_local``], the
+    Needs ``timestamp`` and ``sentiment``; labels come from
+    :func:`listening.sentiment.labels.sentiment_labels` (the frame's
+    ``sentiment_label``, else the tuned per-language thresholds). Returns ``time``, [``time_local``], the
     ``by`` columns, ``mentions``, ``scored`` (mentions with a score),
     ``mean_sentiment`` (NaN for a bin with no scored mention: no data is not
     neutral), ``negative``, ``neutral``, ``positive`` (counts) and
@@ -213,11 +212,7 @@ def sentiment_over_time(frame: pd.DataFrame, *, freq: str = "1D",
     score = pd.to_numeric(frame["sentiment"], errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan)
     scored = ~np.isnan(score)
-    if "sentiment_label" in frame.columns:
-        label = frame["sentiment_label"].astype("string").to_numpy(dtype=object, na_value=None)
-    else:
-        label = np.where(~scored, None, np.where(score < NEGATIVE_BELOW, "negative",
-                         np.where(score > POSITIVE_ABOVE, "positive", "neutral")))
+    label = sentiment_labels(frame).astype("object").to_numpy()
     cs = np.where(scored, cell, -1)
     n_scored = _sum(cs, size)
     total = _sum(cs, size, np.where(scored, score, 0.0))
@@ -488,8 +483,10 @@ def top_terms(frame: pd.DataFrame, *, since, vs=None, n: int = 20, min_count: in
 
     Parameters
     ----------
-    since : timestamp-like
-        Start of the recent window (naive values are read in ``tz``, default UTC).
+    since : window
+        Start of the recent window: a time (naive values are read in ``tz``,
+        default UTC) or a window relative to the newest mention of ``frame``
+        (``"7D"``, ``"yesterday"``; see :func:`listening.windows.parse_window`).
     vs : None, timestamp-like or DataFrame
         Baseline: ``None`` = every mention before ``since``; a timestamp = mentions
         from then until ``since``; a DataFrame = those mentions.
@@ -511,7 +508,7 @@ def top_terms(frame: pd.DataFrame, *, since, vs=None, n: int = 20, min_count: in
         return (t.tz_localize(zone) if t.tzinfo is None else t).tz_convert("UTC")
 
     ts = pd.to_datetime(frame["timestamp"], utc=True)
-    start = stamp(since)
+    start = parse_window(since, anchor=latest(ts), tz=zone, name="since").start
     recent = frame[(ts >= start).to_numpy()]
     if isinstance(vs, pd.DataFrame):
         require_columns(vs, ["text"], stage="trends.top_terms (vs)")

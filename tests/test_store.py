@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from listening import store as store_module
-from listening.errors import SchemaError, StoreError, StoreLockedError
+from listening.errors import OptionError, SchemaError, StoreError, StoreLockedError
 from listening.schema import MENTION_COLUMNS, coerce, validate
 from listening.store import AddResult, Store, default_store_path, open_store
 
@@ -280,9 +280,9 @@ def test_relative_durations(store):
     assert len(store.mentions(since="7D")) == 7
     assert len(store.mentions(since="7d", until="2 days")) == 5
     assert len(store.mentions(since=pd.Timedelta(hours=36))) == 2
-    with pytest.raises(StoreError, match="unknown unit 'M'.*365D"):
+    with pytest.raises(OptionError, match="unknown unit .M..*365D"):
         store.mentions(since="1M")
-    with pytest.raises(StoreError, match="neither a time"):
+    with pytest.raises(OptionError, match="not a window"):
         store.mentions(since="last tuesday")
 
 
@@ -329,7 +329,7 @@ def test_injection_looking_values_are_only_data(store):
     assert store.mentions(language=["en' OR '1'='1"]).empty
     with pytest.raises(StoreError, match="unknown platform"):
         store.mentions(platform=nasty)
-    with pytest.raises(StoreError, match="neither a time"):
+    with pytest.raises(OptionError, match="not a window"):
         store.mentions(since="2026-01-01'; DROP TABLE mentions; --")
     with pytest.raises(SchemaError, match="unknown column"):
         store.mentions(columns=['text" FROM mentions; DROP TABLE mentions; --'])
@@ -484,7 +484,7 @@ def test_purge_deletes_old_mentions_and_their_traces(store):
     with duckdb.connect(str(store.backup_path), read_only=True) as backup:
         assert backup.execute("SELECT count(*) FROM mentions").fetchone()[0] == 4
     for bad in ("-5D", "soon", 0):
-        with pytest.raises(StoreError, match="older_than"):
+        with pytest.raises(OptionError, match="older_than"):
             store.purge(bad)
 
 

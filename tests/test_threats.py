@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from listening.demo import DOW_PROFILE, HOUR_PROFILE
-from listening.errors import MentionDataError, SchemaError
+from listening.errors import MentionDataError, OptionError, SchemaError
 from listening.schema import coerce, empty_frame
 from listening.threats import (
     ALERT_COLUMNS,
@@ -235,7 +235,7 @@ def test_since_duration_is_relative_to_latest_mention(quiet):
     recent = detect_threats(frame, by=("all",), since="24h")
     assert len(recent) == len(everything) == 1
     assert len(detect_threats(frame, by=("all",), since="1h")) == 0
-    with pytest.raises(ValueError, match="neither a duration"):
+    with pytest.raises(OptionError, match="not a window"):
         detect_threats(frame, since="yesterday-ish")
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from ..schema import require_columns
+from ..sentiment.labels import sentiment_labels
 from .actions import Action, french_typography, load_actions, suggest_actions
 from .formatting import (
     check_lang,
@@ -48,9 +49,6 @@ STABLE_CHANGE = 0.05
 # Bootstrap of the negative share: resamples and seed (reproducible briefs).
 BOOTSTRAP_RESAMPLES = 2_000
 BOOTSTRAP_SEED = 0
-# VADER's conventional neutral band on the compound score, used only when a
-# frame has ``sentiment`` but no ``sentiment_label``.
-NEUTRAL_BAND = 0.05
 HISTORY_DAYS = 28
 EVIDENCE_CHARS = 280
 # Terms shown per alert, and in the one-sentence headline.
@@ -104,16 +102,7 @@ class Brief:
 # ---------------------------------------------------------------- aggregates
 
 def _labels(frame: pd.DataFrame) -> pd.Series | None:
-    if "sentiment_label" in frame.columns:
-        labels = frame["sentiment_label"]
-        # categoricals are compared by code: no need to build a million strings
-        return labels if isinstance(labels.dtype, pd.CategoricalDtype) else labels.astype("string")
-    if "sentiment" in frame.columns:
-        s = frame["sentiment"].astype("float64")
-        out = np.where(s <= -NEUTRAL_BAND, "negative", np.where(s >= NEUTRAL_BAND, "positive",
-                                                                "neutral"))
-        return pd.Series(out, index=frame.index, dtype="string").where(s.notna())
-    return None
+    return sentiment_labels(frame)
 
 
 def _bootstrap(k: int, n: int, rng: np.random.Generator) -> tuple[float, float]:

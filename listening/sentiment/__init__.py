@@ -19,21 +19,35 @@ shares), ``_lexicons`` (lexicons from the pip packages placed on
 
 from __future__ import annotations
 
-from .evaluation import cross_validated_predictions, evaluate_sentiment
-from .scoring import DEFAULT_THRESHOLDS, label_scores, polarity, score_sentiment, vader_features
-from .summary import sentiment_summary
-from .trained import SentimentModel, load_sentiment_model, train_sentiment
+import importlib
 
-__all__ = [
-    "DEFAULT_THRESHOLDS",
-    "SentimentModel",
-    "cross_validated_predictions",
-    "evaluate_sentiment",
-    "label_scores",
-    "load_sentiment_model",
-    "polarity",
-    "score_sentiment",
-    "sentiment_summary",
-    "train_sentiment",
-    "vader_features",
-]
+# public name -> submodule; imported on first use, so that counting labels
+# (``listening.sentiment.labels``) does not load the VADER engine or scikit-learn.
+_EXPORTS: dict[str, str] = {
+    "DEFAULT_THRESHOLDS": "labels",
+    "label_scores": "labels",
+    "sentiment_labels": "labels",
+    "polarity": "scoring",
+    "score_sentiment": "scoring",
+    "vader_features": "scoring",
+    "cross_validated_predictions": "evaluation",
+    "evaluate_sentiment": "evaluation",
+    "sentiment_summary": "summary",
+    "SentimentModel": "trained",
+    "load_sentiment_model": "trained",
+    "train_sentiment": "trained",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'listening.sentiment' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -39,7 +39,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import ModelError
-from ..text import fold_accents
+from ..text import URL, fold_accents
 from ._lexicons import package_file
 from .vader import _ELONGATED, SUPPORTED_LANGUAGES, get_engine
 
@@ -66,7 +66,8 @@ NEGATION_SCALAR = -0.74
 # Tokens: hashtags and words (with inner apostrophes in English), or a run of
 # clause-ending marks; commas do not end a negation's scope ("not fast, not good").
 _TOKEN = {"en": re.compile(r"(?u)#?\w[\w']*|[.:;!?]+"), "fr": re.compile(r"(?u)#?\w+|[.:;!?]+")}
-_URL = re.compile(r"https?://\S+|\bhttp\b")
+# Web addresses, and the bare "http" that anonymised tweet sets leave behind.
+_URL = re.compile(URL.pattern + r"|\bhttp\b")
 
 
 def _parse_pattern(text: str) -> dict[str, float]:

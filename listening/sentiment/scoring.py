@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..schema import SENTIMENT_LABELS, require_columns
-from ..text import detect_language, normalize_series
+from ..text import RETWEET_PREFIX, detect_language, normalize_series
+from .labels import DEFAULT_THRESHOLDS, label_scores, sentiment_labels
 from .vader import SUPPORTED_LANGUAGES, get_engine
 
 __all__ = [
@@ -41,26 +42,16 @@ __all__ = [
     "label_scores",
     "polarity",
     "score_sentiment",
+    "sentiment_labels",
     "vader_features",
 ]
 
-# (negative_at_or_below, positive_at_or_above) on the compound score, per language.
-# VADER's authors use (-0.05, 0.05). Ours were tuned (English for macro-averaged
-# recall, French for macro-F1, grid step 0.02) by
-# benchmarks/sentiment_eval.py on held-out tweets that are NOT in the evaluation
-# splits: English on the 409 xlmt english/train tweets absent from tweeteval
-# sentiment/val, French on xlmt french/train. Re-run that script to re-tune.
-DEFAULT_THRESHOLDS: dict[str, tuple[float, float]] = {
-    "en": (-0.02, 0.36),
-    "fr": (-0.06, 0.06),  # macro-F1 (XLM-T's metric) on french/train: 0.635
-}
 # Unique texts per batch: big enough that numpy's per-call overhead vanishes,
 # small enough to keep memory flat (~20 tokens per tweet).
 BATCH_SIZE = 50_000
 # Below this many unique texts, starting worker processes costs more than it saves
 # (one core scores 50-100k distinct tweets/s; see benchmarks/sentiment_speed.py).
 PARALLEL_MIN_TEXTS = 200_000
-_RT = re.compile(r"^(?:rt|RT)\s+@\w+:?\s*")
 _WS = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -158,14 +149,6 @@ def _check_thresholds(thresholds) -> dict[str, tuple[float, float]]:
     return table
 
 
-def label_scores(scores: np.ndarray | pd.Series, *, negative: float = -0.05,
-                 positive: float = 0.05) -> pd.Categorical:
-    """negative (score <= ``negative``), positive (>= ``positive``), else neutral; NaN -> missing."""
-    s = np.asarray(scores, dtype=float)
-    codes = np.where(np.isnan(s), -1, np.where(s >= positive, 2, np.where(s <= negative, 0, 1)))
-    return pd.Categorical.from_codes(codes, categories=list(SENTIMENT_LABELS))
-
-
 def _normalise_codes(values: np.ndarray) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):
@@ -185,7 +168,7 @@ def _languages(frame: pd.DataFrame, keys: np.ndarray, key_codes: np.ndarray) -> 
 
 def _scoring_keys(texts: pd.Series) -> pd.Series:
     s = normalize_series(texts)
-    s = s.str.replace(_RT, "", regex=True).str.replace(_WS, " ", regex=True).str.strip()
+    s = s.str.replace(RETWEET_PREFIX, "", regex=True).str.replace(_WS, " ", regex=True).str.strip()
     return s
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from ..schema import require_columns
+from ..windows import parse_window
 from .baseline import DEFAULT_TZ, MODE_NAMES, seasonal_expectation
 from .episodes import coordination, find_episodes, telling_examples
 from .explain import (
@@ -99,21 +100,8 @@ def _empty(attrs: dict) -> pd.DataFrame:
 
 
 def _parse_since(since, latest: pd.Timestamp, tz: str) -> pd.Timestamp | None:
-    if since is None:
-        return None
-    if isinstance(since, pd.Timedelta):
-        return latest - since
-    if isinstance(since, str):
-        try:
-            return latest - pd.Timedelta(since)
-        except ValueError:
-            pass
-    try:
-        ts = pd.Timestamp(since)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"since={since!r} is neither a duration ('24h', '7D') nor a time "
-                         "('2026-11-20 08:00'); give one of those") from exc
-    return (ts.tz_localize(tz) if ts.tzinfo is None else ts).tz_convert("UTC")
+    # Analysis windows are anchored on the newest mention (same input, same alerts).
+    return parse_window(since, anchor=latest, tz=tz, name="since").start
 
 
 def _round(value: float, signal: str) -> float:

@@ -36,15 +36,15 @@ returned so alerts can say which baseline they used.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+
+# The time grid and the default zone belong to listening.windows; re-exported here
+# for the threat modules that bin with them.
+from ..windows import DEFAULT_TZ, Grid, make_grid
 
 __all__ = ["DEFAULT_TZ", "MODE_NAMES", "Grid", "make_grid", "seasonal_expectation"]
 
-# Analysts are in Ontario; all local-time reasoning (days, hours, `why`) uses this zone.
-DEFAULT_TZ = "America/Toronto"
 # One full week of same-hour values, so each weekday counts once in H.
 SEASON_DAYS = 7
 # Fewer previous days than this and the hour-of-day estimate is too thin to trust.
@@ -66,78 +66,6 @@ DIURNAL_PROFILE = np.array([0.55, 0.38, 0.28, 0.22, 0.22, 0.3, 0.5, 0.8, 1.0, 1.
 MODE_NONE, MODE_RECENT, MODE_SEASONAL, MODE_WEEKLY = 0, 1, 2, 3
 MODE_NAMES = {MODE_NONE: "none", MODE_RECENT: "recent", MODE_SEASONAL: "seasonal",
               MODE_WEEKLY: "seasonal+weekday"}
-
-_DAY_NS = 86_400 * 10**9
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The bins of a run: ``starts`` (UTC) and what each bin is in local time."""
-
-    starts: pd.DatetimeIndex
-    freq: pd.Timedelta
-    per_day: int          # bins per local day (1 for daily bins, 0 when freq does not divide a day)
-    days_per_bin: int     # >= 1 for daily bins, else 0
-    local_day: np.ndarray  # local calendar-day ordinal of each bin
-    local_hour: np.ndarray
-    weekday: np.ndarray
-    tz: str
-
-    @property
-    def n(self) -> int:
-        return len(self.starts)
-
-    @property
-    def ends(self) -> pd.DatetimeIndex:
-        if self.days_per_bin:
-            local = self.starts.tz_convert(self.tz).tz_localize(None) + pd.Timedelta(days=self.days_per_bin)
-            return local.tz_localize(self.tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
-        return self.starts + self.freq
-
-
-def _local_wall_ns(ns: np.ndarray, tz: str) -> np.ndarray:
-    idx = pd.DatetimeIndex(ns.astype("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
-    return idx.tz_localize(None).asi8
-
-
-def make_grid(timestamps: pd.Series, freq: str | pd.Timedelta, tz: str) -> tuple[Grid, np.ndarray]:
-    """Bin ``timestamps`` (tz-aware) and return the grid and each row's bin index.
-
-    Sub-daily bins are aligned to the Unix epoch (so the same bin has the same start
-    in every run); bins of whole days are local calendar days.
-    """
-    step = pd.Timedelta(freq)
-    if step <= pd.Timedelta(0):
-        raise ValueError(f"freq must be a positive duration like '1h' or '1D', got {freq!r}")
-    ns = pd.DatetimeIndex(timestamps).as_unit("ns").asi8
-    step_ns = step.value
-    if step_ns % _DAY_NS == 0:
-        k = step_ns // _DAY_NS
-        day = _local_wall_ns(ns, tz) // _DAY_NS
-        key = day // k
-        first = key.min()
-        idx = (key - first).astype(np.int64)
-        n_bins = int(idx.max()) + 1
-        wall = (np.arange(n_bins) + first) * k * _DAY_NS
-        starts = (pd.DatetimeIndex(wall.astype("datetime64[ns]"))
-                  .tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC"))
-        local_day = (np.arange(n_bins) + first) * k
-        grid = Grid(starts=starts, freq=step, per_day=1 if k == 1 else 0, days_per_bin=int(k),
-                    local_day=local_day, local_hour=np.zeros(n_bins, dtype=np.int64),
-                    weekday=(local_day + 3) % 7, tz=tz)  # 1970-01-01 was a Thursday
-        return grid, idx
-    key = ns // step_ns
-    first = key.min()
-    idx = (key - first).astype(np.int64)
-    n_bins = int(idx.max()) + 1
-    start_ns = (np.arange(n_bins) + first) * step_ns
-    starts = pd.DatetimeIndex(start_ns.astype("datetime64[ns]")).tz_localize("UTC")
-    wall = _local_wall_ns(start_ns, tz)
-    per_day = int(_DAY_NS // step_ns) if _DAY_NS % step_ns == 0 else 0
-    local_day = wall // _DAY_NS
-    grid = Grid(starts=starts, freq=step, per_day=per_day, days_per_bin=0, local_day=local_day,
-                local_hour=(wall % _DAY_NS) // 3_600_000_000_000, weekday=(local_day + 3) % 7, tz=tz)
-    return grid, idx
 
 
 def _lagged(X: np.ndarray, lags: list[int]) -> np.ndarray:

@@ -25,7 +25,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from ..text import fold_accents
+from ..text import URL, fold_accents
 
 __all__ = ["TermIndex", "fast_analyzer", "log_odds_z"]
 
@@ -37,7 +37,7 @@ BACKGROUND_SAMPLE = 2000
 FOREGROUND_SAMPLE = 1000
 
 
-_TOKEN = re.compile(r"https?://\S+|www\.\S+|@\w+|#[^\W_][\w'-]*|[^\W_][\w'’-]*")
+_TOKEN = re.compile(URL.pattern + r"|@\w+|#[^\W_][\w'-]*|[^\W_][\w'’-]*")
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu)['’]")
 
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..text import fold_accents
+from ..text import RETWEET_PREFIX, URL, fold_accents
 
 __all__ = ["coordination", "find_episodes", "near_duplicate_keys", "telling_examples"]
 
@@ -33,7 +33,8 @@ TOP_AUTHORS = 5
 MAX_EPISODE_ROWS = 2000
 N_EXAMPLES = 5
 
-_STRIP = re.compile(r"^rt\s+@\w+:?\s*|https?://\S+|www\.\S+|@\w+|\d+|[^\w\s]|_", re.IGNORECASE)
+_STRIP = re.compile(RETWEET_PREFIX.pattern + "|" + URL.pattern + r"|@\w+|\d+|[^\w\s]|_",
+                    re.IGNORECASE)
 _WS = re.compile(r"\s+")
 
 

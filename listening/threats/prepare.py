@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .baseline import Grid, make_grid
+from ..sentiment.labels import sentiment_labels
+from ..windows import Grid, make_grid
 from .emerging import TermIndex
 from .signals import LARGE_REACH, fold_texts, match_folded
 
@@ -166,12 +167,10 @@ def prepare(frame: pd.DataFrame, *, freq: str, by: tuple[str, ...], rules, tz: s
 
     text_codes, text_uniques, folded = fold_texts(sub["text"])
     texts = text_uniques[text_codes]
-    if "sentiment_label" in sub.columns:
-        neg = (sub["sentiment_label"].astype("string") == "negative").fillna(False).to_numpy(dtype=bool)
-        has_sentiment = bool(sub["sentiment_label"].notna().any())
-    elif "sentiment" in sub.columns:
-        neg = (sub["sentiment"] <= -0.05).fillna(False).to_numpy(dtype=bool)
-        has_sentiment = bool(sub["sentiment"].notna().any())
+    labels = sentiment_labels(sub)
+    if labels is not None:
+        neg = (labels == "negative").to_numpy(dtype=bool)
+        has_sentiment = bool(labels.notna().any())
     else:
         neg, has_sentiment = np.zeros(n, dtype=bool), False
     reach = (pd.to_numeric(sub["reach"], errors="coerce").astype("float64").fillna(0.0).to_numpy()
