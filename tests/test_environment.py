@@ -20,7 +20,9 @@ def _parse(spec: str) -> tuple[str, str]:
 
 def _pyproject() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    specs = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        specs += [s for s in extra if not s.startswith("listening[")]  # dev pulls in the others
     return dict(_parse(s) for s in specs)
 
 
@@ -50,3 +52,27 @@ def test_same_lower_bounds():
 
 def test_every_dependency_has_a_lower_bound():
     assert [n for n, bound in _pyproject().items() if not bound] == []
+
+
+def test_extras_by_use():
+    """The core install carries no notebook, Dask or test tool; dev brings every extra."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {_parse(s)[0] for s in project["dependencies"]}
+    extras = project["optional-dependencies"]
+    assert set(extras) >= {"notebook", "dask", "pdf", "dev"}
+    for heavy in ("jupyterlab", "ipykernel", "ipywidgets", "anywidget", "dask", "distributed",
+                  "nbformat", "nbclient", "psutil", "pytest"):
+        assert heavy not in core, heavy
+    assert "listening[notebook,dask,pdf]" in extras["dev"]
+
+
+def test_import_listening_stays_light():
+    """``import listening`` loads no heavy library (the CLI's --help must be instant)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, listening; heavy = [m for m in ('pandas', 'sklearn', 'duckdb', "
+            "'altair', 'nltk', 'dask', 'ipywidgets') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

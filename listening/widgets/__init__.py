@@ -15,6 +15,12 @@ control's ``value`` and look at the frames and charts.
 mentions, building a demo store first when it is empty.
 """
 
+try:
+    import ipywidgets  # noqa: F401  (the notebook extra; fail here with the install hint)
+except ImportError as exc:  # pragma: no cover - exercised in a core-only install
+    raise ImportError("listening.widgets needs the notebook extra: "
+                      "pip install 'listening[notebook]'") from exc
+
 from ._common import demo_frame, posts_html
 from .brief_builder import BriefBuilder
 from .explorer import Explorer
