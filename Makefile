@@ -50,12 +50,11 @@ bench: setup
 	  echo "== benchmarks/$$script.py"; $(BIN)/python benchmarks/$$script.py || exit 1; \
 	done
 
-# JupyterLab on loopback only, with a fresh random token printed in the URL
-# (--allow-root only when run as root, as in containers).
+# JupyterLab on 127.0.0.1 with a fresh random token that goes through a file only
+# you can read (never the command line, where `ps` shows it); the full URL to open
+# is printed (listening/lab.py; --allow-root only when run as root, as in containers).
 lab: setup
-	$(BIN)/jupyter lab --no-browser --ServerApp.ip=127.0.0.1 \
-	  --IdentityProvider.token=$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(24))') \
-	  --ServerApp.root_dir=notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/python -m listening.lab --root notebooks
 
 clean:
 	rm -rf $(VENV) out data/demo data/listening.duckdb* .pytest_cache

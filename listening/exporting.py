@@ -3,19 +3,17 @@
 ``export(frame, path)`` writes any frame (mentions, alerts, summaries) in the
 format named by the extension:
 
-* ``.csv`` (UTF-8 with a byte-order mark so Excel reads accents) and ``.xlsx``:
-  every text cell that a spreadsheet could take for a formula (first character
-  ``= + - @``, tab, carriage return, line feed or NUL) is prefixed with ``'``, as
-  OWASP's CSV-injection guidance says; lists become ``"a; b"``; times are UTC
-  (ISO 8601 in CSV; in XLSX, Excel dates without a zone). XLSX cells are always
-  written as strings or numbers, never formulas, and gets a ``provenance`` sheet.
+* ``.csv`` and ``.xlsx``: text handled as text whatever its dtype, formulas
+  neutralised (CSV: a leading ``'``, per OWASP), XLSX text exact and never a
+  formula, times in UTC saying so (:mod:`listening.spreadsheet`);
 * ``.parquet``: the data exactly as it is (no prefixes), provenance in the file's
   schema metadata under ``listening.provenance``.
 
-Each export also writes ``<file>.provenance.json`` (see :mod:`listening.provenance`).
-Files are written to a temporary file in the same folder and moved into place
-with ``os.replace``, so an interrupted export never leaves a half-written file
-under the final name.
+Each export also writes ``<file>.provenance.json`` beside the file (see
+:mod:`listening.provenance`). Files are written to a temporary file in the same
+folder and moved into place with ``os.replace``, so an interrupted export never
+leaves a half-written file under the final name. SECURITY.md says what is
+promised and how it is tested.
 """
 
 from __future__ import annotations
@@ -27,11 +25,21 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from .errors import ListeningError, SchemaError, UnsafePathError
+from .errors import ListeningError, SchemaError, UnsafePathError, check_option
 from .schema import require_columns
+from .spreadsheet import (
+    FORMULA_PREFIXES,
+    NEUTRALISED_CSV,
+    NEUTRALISED_XLSX,
+    is_texty,
+    neutralise,
+    neutralise_frame,
+    render_frame,
+)
+from .spreadsheet import write_csv as _write_csv
+from .spreadsheet import write_xlsx as _write_xlsx
 
 __all__ = [
     "FORMATS",
@@ -41,23 +49,30 @@ __all__ = [
     "export",
     "neutralise",
     "neutralise_frame",
+    "render_frame",
     "safe_join",
+    "store_secret",
 ]
 
-# OWASP "CSV Injection": cells beginning with these may be run as formulas.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 FORMATS = (".csv", ".xlsx", ".parquet")
-# Excel's sheet limit is 1,048,576 rows including the header.
-XLSX_MAX_ROWS = 1_048_575
-# Characters XML 1.0 (hence XLSX) cannot hold; shown as U+FFFD in XLSX only.
-_XML_ILLEGAL = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
-LIST_SEPARATOR = "; "
+PSEUDONYMISATION_METHOD = ("handles: 'anon_' + first 16 hex digits of HMAC-SHA256(secret, "
+                           "NFKC case-folded handle); mention ids: 'k:' + first 16 hex "
+                           "digits of HMAC-SHA256(secret, 'mention_id' 0x1F id)")
 
 
 # ---------------------------------------------------------------- paths and atomic writes
 
 def check_inside(path: str | os.PathLike, root: str | os.PathLike) -> Path:
-    """Return ``path`` resolved, or raise :class:`UnsafePathError` if it leaves ``root``."""
+    """Return ``path`` resolved, or raise :class:`UnsafePathError` if it leaves ``root``.
+
+    A relative ``path`` is taken relative to ``root`` (it is a name *inside* the
+    folder, as a user types it); ``root`` itself, if relative, is relative to the
+    working directory.
+
+    >>> import os
+    >>> check_inside("sub/ok.csv", "out") == (Path(os.getcwd()) / "out/sub/ok.csv").resolve()
+    True
+    """
     root_resolved = Path(root).resolve()
     target = Path(path)
     target = (target if target.is_absolute() else root_resolved / target).resolve()
@@ -68,17 +83,20 @@ def check_inside(path: str | os.PathLike, root: str | os.PathLike) -> Path:
 
 
 def safe_join(folder: str | os.PathLike, name: str) -> Path:
-    """``folder / name`` for a *generated* file name, refusing ``..``, separators and absolute names.
+    """``folder / name`` (resolved) for a *generated* file name: no ``..``, separator or drive.
 
-    >>> safe_join("out", "brief_volume.png").name
-    'brief_volume.png'
+    ``name`` is checked against ``folder`` itself, so a relative ``folder``
+    (``out``) gives ``<cwd>/out/name``, never ``out/out/name``.
+
+    >>> safe_join("out", "brief_volume.png") == (Path("out") / "brief_volume.png").resolve()
+    True
     """
     text = str(name)
     if (not text or "\0" in text or text in (".", "..") or Path(text).is_absolute()
             or "/" in text or "\\" in text or Path(text).drive):
         raise UnsafePathError(f"generated file name {text!r} is not a plain file name; "
                               f"refusing to write outside {str(folder)!r}")
-    return check_inside(Path(folder) / text, folder)
+    return check_inside(text, folder)
 
 
 @contextlib.contextmanager
@@ -118,138 +136,6 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
     return Path(path)
 
 
-# ---------------------------------------------------------------- formula injection
-
-def neutralise(value: object) -> object:
-    """Prefix a string that a spreadsheet would read as a formula with ``'``; others unchanged.
-
-    >>> neutralise("=1+1"), neutralise("@OPP_News"), neutralise("fine"), neutralise(3)
-    ("'=1+1", "'@OPP_News", 'fine', 3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _is_texty(series: pd.Series) -> bool:
-    return (isinstance(series.dtype, (pd.StringDtype, pd.CategoricalDtype))
-            or series.dtype == object)
-
-
-def _flatten(value: object) -> object:
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
-        return LIST_SEPARATOR.join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` ready for CSV/XLSX: text neutralised, lists joined, times in UTC.
-
-    Numbers stay numbers; every text cell (string, categorical or object column,
-    and the column names) goes through :func:`neutralise`.
-    """
-    out = {}
-    for column in frame.columns:
-        values = frame[column]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            out[column] = values.dt.tz_convert("UTC")
-        elif _is_texty(values):
-            if values.dtype == object:
-                values = values.map(_flatten, na_action="ignore")
-                values = values.map(neutralise, na_action="ignore")
-                out[column] = values
-            else:
-                text = values.astype("string")
-                risky = text.str.startswith(FORMULA_PREFIXES).fillna(False)
-                out[column] = text.where(~risky, "'" + text)
-        else:
-            out[column] = values
-    result = pd.DataFrame(out, index=frame.index)
-    result.columns = [neutralise(str(c)) for c in frame.columns]
-    return result
-
-
-# ---------------------------------------------------------------- writers
-
-def _write_csv(frame: pd.DataFrame, tmp: Path) -> None:
-    """CSV with Arrow's writer (about 5x faster than pandas); pandas for odd object columns.
-
-    UTF-8 with a byte-order mark, RFC 4180 line ends ("\r\n"), strings quoted,
-    times as ISO 8601 UTC (``2026-11-01T10:00:00.000000Z``).
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pa_csv
-
-    safe = neutralise_frame(frame)
-    try:
-        table = pa.Table.from_pandas(safe, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        # e.g. an object column mixing numbers and text: pandas writes anything.
-        # With "\r\n" as terminator the writer quotes cells holding a bare "\r" too.
-        safe.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n",
-                    date_format="%Y-%m-%dT%H:%M:%S.%fZ")
-        return
-    for i, field in enumerate(table.schema):
-        if pa.types.is_timestamp(field.type):
-            micro = pc.cast(table.column(i), pa.timestamp("us", tz="UTC"), safe=False)
-            iso = pc.strftime(micro, format="%Y-%m-%dT%H:%M:%SZ")
-            table = table.set_column(i, field.name, iso)
-        elif pa.types.is_dictionary(field.type):
-            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
-    with open(tmp, "wb") as fh:
-        fh.write(b"\xef\xbb\xbf")  # BOM: Excel then reads the file as UTF-8 (accents)
-        pa_csv.write_csv(table, fh, pa_csv.WriteOptions(eol="\r\n"))
-
-
-def _cell_values(series: pd.Series) -> list:
-    """Python values openpyxl can store: None for missing, naive UTC datetimes, str/int/float."""
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        series = series.dt.floor("us")  # Excel/Python datetimes stop at microseconds
-        return [None if pd.isna(v) else v.to_pydatetime() for v in series]
-    if pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.astype(object).where(series.notna(), None).tolist()
-        return [v.item() if isinstance(v, np.generic) else v for v in values]
-    text = series.astype("string").str.replace(_XML_ILLEGAL, "\ufffd", regex=True)
-    return text.astype(object).where(text.notna(), None).tolist()
-
-
-def _write_xlsx(frame: pd.DataFrame, tmp: Path, record: dict) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    if len(frame) > XLSX_MAX_ROWS:
-        raise ListeningError(f"{len(frame):,} rows do not fit in one Excel sheet "
-                             f"(at most {XLSX_MAX_ROWS:,}); export to .csv or .parquet instead")
-    safe = neutralise_frame(frame)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("data")
-
-    def cell(value):
-        c = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            c.data_type = "s"  # never a formula, whatever the first character
-        return c
-
-    sheet.append([cell(str(c)) for c in safe.columns])
-    columns = [_cell_values(safe[c]) for c in safe.columns]
-    # openpyxl stores a str as a formula only when it starts with "="; neutralise_frame
-    # has prefixed every such cell, so plain values are safe here (and ~3x faster
-    # than a WriteOnlyCell per value). A test reads the file back to check.
-    for row in zip(*columns):
-        sheet.append(row)
-    about = book.create_sheet("provenance")
-    about.append([cell("field"), cell("value")])
-    for key, value in record.items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        about.append([cell(key), cell(neutralise(shown))])
-    book.save(tmp)
-
-
 def _write_parquet(frame: pd.DataFrame, tmp: Path, record: dict) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -262,7 +148,8 @@ def _write_parquet(frame: pd.DataFrame, tmp: Path, record: dict) -> None:
     pq.write_table(table.replace_schema_metadata(meta), tmp)
 
 
-def _store_secret() -> bytes:
+def store_secret() -> bytes:
+    """The store's pseudonymisation secret (``open_store().secret()``, created on first use)."""
     try:
         from .store import open_store
     except ImportError as exc:
@@ -287,7 +174,9 @@ def export(frame: pd.DataFrame, path: str | os.PathLike, *, pseudonymise: bool =
         ``<path>.provenance.json``.
     pseudonymise : bool
         Replace author handles, ``@mentions`` in text and handles in URLs by
-        keyed tokens (:mod:`listening.pseudonymise`).
+        keyed tokens, and mention ids by keyed ids
+        (:func:`listening.pseudonymise.pseudonymise_frame`); the sidecar
+        counts what was replaced under ``replaced``.
     columns : list of str, optional
         Columns to write, in this order (default: all).
     secret : bytes, optional
@@ -313,9 +202,9 @@ def export(frame: pd.DataFrame, path: str | os.PathLike, *, pseudonymise: bool =
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise ValueError(f"cannot export to {str(path)!r}: the extension must be one of "
-                         f"{', '.join(FORMATS)}")
+    check_option("the export file's extension", suffix, FORMATS,
+                 hint=f"Cannot export to {str(path)!r}: name the file .csv (any spreadsheet), "
+                      ".xlsx (Excel) or .parquet (data tools)")
     if root is not None:
         path = check_inside(path, root)
     sidecar = safe_join(path.parent, path.name + ".provenance.json")
@@ -327,30 +216,33 @@ def export(frame: pd.DataFrame, path: str | os.PathLike, *, pseudonymise: bool =
         frame = frame[columns]
     extra: dict = {"file": path.name, "format": suffix.lstrip("."),
                    "pseudonymised": bool(pseudonymise)}
-    if suffix != ".parquet":
-        extra["neutralised"] = ("text cells starting with = + - @ tab CR LF NUL "
-                                "prefixed with ' (OWASP CSV injection)")
+    if suffix == ".csv":
+        extra["neutralised"] = NEUTRALISED_CSV
+    elif suffix == ".xlsx":
+        extra["neutralised"] = NEUTRALISED_XLSX
     if pseudonymise:
-        from .pseudonymise import default_allow_list, key_id, pseudonymise_frame
+        from .pseudonymise import default_allow_list, key_id
 
-        if "author" not in frame.columns and not any(_is_texty(frame[c]) for c in frame.columns):
+        if not any(is_texty(frame.iloc[:, i]) for i in range(frame.shape[1])):
             raise SchemaError("export(pseudonymise=True) needs an 'author' column or text "
                               f"columns; the frame has: {', '.join(map(str, frame.columns))}",
                               column="author")
-        secret = _store_secret() if secret is None else secret
+        secret = store_secret() if secret is None else secret
         kept = default_allow_list() if allow is None else {str(a) for a in allow}
-        extra.update({"pseudonymisation": "HMAC-SHA256 of the case-folded handle, "
-                                          "first 16 hex digits, prefix 'anon_'",
+        extra.update({"pseudonymisation": PSEUDONYMISATION_METHOD,
                       "key_id": key_id(secret), "allow_list": sorted(kept)})
     from .provenance import provenance
 
     # The hash is of the data used (before pseudonymisation), so it matches the store.
     record = provenance(frame, extra=extra)
     if pseudonymise:
+        from .pseudonymise import pseudonymise_frame
+
         frame = pseudonymise_frame(frame, secret=secret, allow=allow)
+        record["replaced"] = frame.attrs["listening"]["pseudonymisation"]
     with atomic_path(path) as tmp:
         if suffix == ".csv":
-            _write_csv(frame, tmp)
+            _write_csv(frame, tmp, record)
         elif suffix == ".xlsx":
             _write_xlsx(frame, tmp, record)
         else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -29,7 +30,8 @@ import pandas as pd
 __all__ = ["HASH_METHOD", "data_hash", "model_versions", "provenance", "rule_versions"]
 
 HASH_METHOD = ("sha256 over 'mention_id \\x1f timestamp(ns since epoch, UTC) \\x1f text' "
-               "per row, rows sorted by mention_id and joined with \\x1e")
+               "per row, rows sorted by mention_id and joined with \\x1e "
+               "(lone surrogates, which UTF-8 cannot encode, hashed as U+FFFD)")
 FALLBACK_HASH_METHOD = "sha256 over the frame as JSON records (ISO dates), in row order"
 
 
@@ -47,12 +49,32 @@ def data_hash(frame: pd.DataFrame) -> str:
     True
     """
     digest = hashlib.sha256()
-    if {"mention_id", "timestamp", "text"} <= set(frame.columns):
-        digest.update(_mention_rows_bytes(frame))
-    else:
-        records = frame.to_json(orient="records", date_format="iso", default_handler=str)
-        digest.update(records.encode("utf-8"))
+    try:
+        digest.update(_hashed_bytes(frame))
+    except UnicodeEncodeError:  # lone surrogates (e.g. from a JSON "\ud800"): not UTF-8
+        digest = hashlib.sha256(_hashed_bytes(_without_surrogates(frame)))
     return "sha256:" + digest.hexdigest()
+
+
+def _hashed_bytes(frame: pd.DataFrame) -> bytes:
+    if {"mention_id", "timestamp", "text"} <= set(frame.columns):
+        return _mention_rows_bytes(frame)
+    records = frame.to_json(orient="records", date_format="iso", default_handler=str)
+    return records.encode("utf-8")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each lone surrogate in its text replaced by U+FFFD (for hashing only)."""
+    out = frame.copy()
+    for i in range(out.shape[1]):
+        values = out.iloc[:, i]
+        if values.dtype == object or getattr(values.dtype, "storage", None) == "python":
+            out.isetitem(i, values.map(lambda v: _SURROGATE.sub("\ufffd", v)
+                                       if isinstance(v, str) else v))
+    return out
 
 
 def _mention_rows_bytes(frame: pd.DataFrame) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from listening import exporting
 from listening.demo import MEDIA_ACCOUNTS, OFFICIAL_ACCOUNTS, generate
-from listening.errors import SchemaError, UnsafePathError
+from listening.errors import OptionError, SchemaError, UnsafePathError
 from listening.exporting import FORMULA_PREFIXES, export, neutralise, safe_join
 from listening.provenance import data_hash
 from listening.pseudonymise import handle_key, pseudonym
@@ -60,23 +61,28 @@ def test_csv_neutralises_formula_cells_and_keeps_numbers(tmp_path, nasty_frame):
     pd.testing.assert_frame_equal(frame, before)
 
 
-def test_xlsx_cells_are_strings_never_formulas(tmp_path, nasty_frame):
+def test_xlsx_cells_are_text_never_formulas_and_exact(tmp_path, nasty_frame):
     from openpyxl import load_workbook
 
     frame = nasty_frame.assign(text=DANGEROUS[:len(nasty_frame)])
     path = export(frame, tmp_path / "findings.xlsx")
     book = load_workbook(path)
+    assert book.sheetnames == ["data", "provenance"]
     sheet = book["data"]
     header = [c.value for c in sheet[1]]
-    text_col = header.index("text")
-    seen = 0
+    text_col, author_col = header.index("text"), header.index("author")
+    texts, authors = [], []
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f", (cell.coordinate, cell.value)
-        value = row[text_col].value
-        assert isinstance(value, str) and value.startswith("'")
-        seen += 1
-    assert seen == len(frame)
+        assert row[text_col].data_type == "s"
+        assert row[text_col].quotePrefix == row[text_col].value.startswith(FORMULA_PREFIXES)
+        texts.append(row[text_col].value)
+        authors.append(row[author_col].value)
+    # exact text: no apostrophe added (NUL cannot be held by XML: U+FFFD, counted)
+    assert texts == [t.replace("\0", "\ufffd") for t in DANGEROUS[:len(frame)]]
+    assert authors == [None if pd.isna(a) or a == "" else a for a in frame["author"].tolist()]
+    assert "@jane" in authors
     assert sheet.cell(row=2, column=header.index("likes") + 1).value == 120
     about = {r[0].value: r[1].value for r in book["provenance"].iter_rows(min_row=2)}
     assert about["data_hash"] == data_hash(frame)
@@ -179,7 +185,7 @@ def test_store_secret_is_used_when_none_is_given(tmp_path, monkeypatch):
 def test_interrupted_write_leaves_no_file(tmp_path, monkeypatch, demo):
     target = tmp_path / "out.csv"
 
-    def half_then_fail(frame, tmp):
+    def half_then_fail(frame, tmp, record):
         tmp.write_text("mention_id,text\n1,half a row")
         raise OSError("disk full")
 
@@ -207,11 +213,11 @@ def test_paths_are_checked(tmp_path):
 
 
 def test_bad_arguments_are_explained(tmp_path, demo):
-    with pytest.raises(ValueError, match=r"\.csv, \.xlsx, \.parquet"):
+    with pytest.raises(OptionError, match=r"'\.csv', '\.xlsx' or '\.parquet'"):
         export(demo, tmp_path / "x.json")
     with pytest.raises(SchemaError, match="'nope'"):
         export(demo, tmp_path / "x.csv", columns=["text", "nope"])
-    with pytest.raises(ValueError, match="at least 16"):
+    with pytest.raises(OptionError, match="at least 16"):
         export(demo, tmp_path / "x.csv", pseudonymise=True, secret=b"short")
     out = export(demo, tmp_path / "cols.csv", columns=["mention_id", "text"])
     assert _csv_rows(out)[0] == ["mention_id", "text"]
@@ -247,3 +253,175 @@ def test_csv_of_mixed_object_columns_falls_back_and_stays_safe(tmp_path):
     rows = _csv_rows(export(frame, tmp_path / "mixed.csv"))
     assert [r[0] for r in rows[1:]] == ["1", "'=2+3", "", '{"k": "v"}']
     assert [r[1] for r in rows[1:]] == ["1", "2", "3", "4"]
+
+
+# ---------------------------------------------------------------- payloads x dtypes
+
+# Payloads a spreadsheet could run (OWASP's list plus line feed, NUL and the
+# full-width forms), and text that must be left alone.
+PAYLOADS = ["=cmd|' /C calc'!A0", "=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-2+3",
+            "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1", "\n=1+1", "\uff1d1+1",
+            "\uff0b1", "\uff0d1", "\uff20SUM(1)", "@jane"]
+HARMLESS = ["ok", "a=b", "'quoted", " =1+1", "", "café 😀"]
+
+
+def _dtype_columns() -> dict[str, pd.Series]:
+    """The same values in every dtype a text column arrives in."""
+    import pyarrow as pa
+
+    values = PAYLOADS + HARMLESS
+    return {
+        "object": pd.Series(values, dtype=object),
+        "string": pd.Series(values, dtype="string"),
+        "string_pyarrow": pd.Series(values, dtype="string[pyarrow]"),
+        "str_default": pd.Series(values),
+        "arrow_string": pd.Series(values, dtype=pd.ArrowDtype(pa.string())),
+        "arrow_large_string": pd.Series(values, dtype=pd.ArrowDtype(pa.large_string())),
+        "arrow_dictionary": pd.Series(values, dtype=pd.ArrowDtype(
+            pa.dictionary(pa.int32(), pa.string()))),
+        "category": pd.Series(values, dtype="category"),
+        "bytes": pd.Series([v.encode() for v in values], dtype=object),
+        "arrow_binary": pd.Series([v.encode() for v in values], dtype=pd.ArrowDtype(pa.binary())),
+        "list": pd.Series([[v, "x"] for v in values], dtype=object),
+        "arrow_list": pd.Series([[v, "x"] for v in values],
+                                dtype=pd.ArrowDtype(pa.list_(pa.string()))),
+    }
+
+
+def _expected(column: str) -> list[str]:
+    values = PAYLOADS + HARMLESS
+    if column.endswith("list"):
+        return [v + "; x" for v in values]
+    return values
+
+
+@pytest.fixture(scope="module")
+def dtype_frame() -> pd.DataFrame:
+    frame = pd.DataFrame(_dtype_columns())
+    frame["n"] = range(len(frame))
+    frame["=cmd|' /C calc'!A0"] = "column name is a payload"
+    return frame
+
+
+def test_payloads_in_every_dtype_are_inert_in_csv(tmp_path, dtype_frame):
+    rows = _csv_rows(export(dtype_frame, tmp_path / "p.csv"))
+    header = rows[0]
+    assert header[-1] == "'=cmd|' /C calc'!A0"
+    for name in _dtype_columns():
+        got = [r[header.index(name)] for r in rows[1:]]
+        want = ["'" + v if v.startswith(FORMULA_PREFIXES) else v for v in _expected(name)]
+        assert got == want, name
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_PREFIXES), cell
+    assert [r[header.index("n")] for r in rows[1:3]] == ["0", "1"]
+
+
+def test_payloads_in_every_dtype_are_text_cells_in_xlsx(tmp_path, dtype_frame):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    path = export(dtype_frame, tmp_path / "p.xlsx")
+    sheet = load_workbook(path)["data"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "=cmd|' /C calc'!A0" and sheet[1][-1].data_type == "s"
+    for name in _dtype_columns():
+        column = header.index(name) + 1
+        cells = [sheet.cell(row=r, column=column) for r in range(2, len(dtype_frame) + 2)]
+        got = [c.value if c.value is not None else "" for c in cells]
+        assert got == _expected(name), name
+        for cell in cells:
+            if cell.value is not None:  # "" is written as an empty cell
+                assert cell.data_type == "s", (name, cell.value)
+            assert cell.quotePrefix == str(cell.value or "").startswith(FORMULA_PREFIXES)
+    # the sheet XML itself: no formula element, every payload an inline string
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in xml and "<f " not in xml
+    from xml.etree import ElementTree
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    kinds = {c.get("r"): c.get("t") for c in ElementTree.fromstring(xml).iter(f"{ns}c")}
+    for name in _dtype_columns():
+        letter = chr(ord("A") + header.index(name))
+        for r in range(2, len(PAYLOADS) + 2):  # every payload row, in every dtype
+            assert kinds[f"{letter}{r}"] == "inlineStr", (name, r)
+    assert "<t>=cmd|' /C calc'!A0</t>" in xml
+    assert "&#13;=1+1" in xml  # a carriage return survives XML's line-end handling
+
+
+def test_xlsx_times_say_their_zone(tmp_path):
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({
+        "timestamp": pd.to_datetime(["2026-11-01T10:00:00-05:00"], utc=True),
+        "local": pd.to_datetime(["2026-11-01T10:00"]), "n": [1]})
+    path = export(frame, tmp_path / "t.xlsx")
+    sheet = load_workbook(path)["data"]
+    stamp, local = sheet["A2"], sheet["B2"]
+    assert stamp.value == pd.Timestamp("2026-11-01T15:00").to_pydatetime()
+    assert stamp.number_format == 'yyyy-mm-dd hh:mm:ss "UTC"'
+    assert "UTC" in sheet["A1"].comment.text
+    assert "not recorded" in sheet["B1"].comment.text and '"UTC"' not in local.number_format
+    side = json.loads((tmp_path / "t.xlsx.provenance.json").read_text())
+    assert side["time_zones"] == {"timestamp": "UTC", "local": "none recorded"}
+    rows = _csv_rows(export(frame, tmp_path / "t.csv"))
+    assert rows[1][:2] == ["2026-11-01T15:00:00.000000Z", "2026-11-01T10:00:00.000000"]
+
+
+def test_unwritable_characters_are_replaced_and_counted(tmp_path):
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"text": pd.Series(["a\x01b", "lone \ud800 surrogate", "fine"],
+                                            dtype=object)})
+    path = export(frame, tmp_path / "u.xlsx")
+    sheet = load_workbook(path)["data"]
+    assert [sheet.cell(row=r, column=1).value for r in (2, 3, 4)] == [
+        "a\ufffdb", "lone \ufffd surrogate", "fine"]
+    assert json.loads((tmp_path / "u.xlsx.provenance.json").read_text())[
+        "cells_with_replaced_characters"] == 2
+    rows = _csv_rows(export(frame, tmp_path / "u.csv"))
+    assert [r[0] for r in rows[1:]] == ["a\x01b", "lone \ufffd surrogate", "fine"]  # CSV holds \x01
+    assert json.loads((tmp_path / "u.csv.provenance.json").read_text())[
+        "cells_with_replaced_characters"] == 1
+
+
+def test_sets_are_written_in_a_stable_order(tmp_path):
+    frame = pd.DataFrame({"terms": [{"scam", "gift cards", "=x"}]})
+    rows = _csv_rows(export(frame, tmp_path / "s.csv"))
+    assert rows[1][0] == "'=x; gift cards; scam"
+
+
+# ---------------------------------------------------------------- relative paths (#17.1)
+
+def test_relative_paths_write_beside_the_output(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("alerts.csv", "alerts.xlsx", "alerts.parquet"):
+        written = export(_alerts(), f"out/{name}")
+        assert (tmp_path / "out" / name).is_file()
+        assert (tmp_path / "out" / f"{name}.provenance.json").is_file()
+        assert Path(written).resolve() == tmp_path / "out" / name
+    assert not (tmp_path / "out" / "out").exists()
+    assert safe_join("out", "chart.png") == tmp_path / "out" / "chart.png"
+    assert safe_join(Path("out") / "deeper", "c.png") == tmp_path / "out" / "deeper" / "c.png"
+    # a user-typed name stays relative to the chosen folder
+    assert export(_alerts(), "ok.csv", root="out") == tmp_path / "out" / "ok.csv"
+
+
+def test_cli_export_pseudonymised_from_a_relative_path(tmp_path, monkeypatch, capsys):
+    import listening as ls
+    from listening.cli import main
+
+    monkeypatch.setenv("LISTENING_STORE", str(tmp_path / "store.duckdb"))
+    monkeypatch.chdir(tmp_path)
+    frame, _ = ls.demo.generate(n_mentions=150, days=2, seed=2)
+    with ls.open_store() as store:
+        store.add(frame)
+    assert main(["export", "out/p.xlsx", "--pseudonymise"]) == 0
+    said = capsys.readouterr().out
+    assert "150 mentions written" in said and "150 mention ids keyed" in said
+    assert (tmp_path / "out" / "p.xlsx").is_file()
+    side = json.loads((tmp_path / "out" / "p.xlsx.provenance.json").read_text())
+    assert side["pseudonymised"] is True and side["replaced"]["ids"] == 150
+    assert not (tmp_path / "out" / "out").exists()

@@ -543,6 +543,9 @@ def _describe(node: Node) -> str:
             Field: "a field filter", Near: "a NEAR expression"}.get(type(node), "an expression")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_query(query: str) -> Node:
     """Parse ``query`` into a tree; raise :class:`RuleSyntaxError` if it is malformed.
 
@@ -557,4 +560,12 @@ def parse_query(query: str) -> Node:
                               f"{MAX_QUERY_CHARS:,} (split it into several rules)",
                               query=query[:80], position=min(len(query), 80),
                               expected=f"at most {MAX_QUERY_CHARS:,} characters")
+    lone = _SURROGATE.search(query)
+    if lone is not None:
+        # Half of a UTF-16 pair (e.g. from a JSON "\ud83d" without its partner) is
+        # not text: it cannot be encoded, printed or matched. Shown as U+FFFD.
+        raise _error(_SURROGATE.sub("\ufffd", query), lone.start(),
+                     f"character U+{ord(lone.group()):04X} is half of a UTF-16 pair, not "
+                     "text (the query was probably damaged when copied); retype it",
+                     "text without lone surrogates")
     return _Parser(normalize_text(query)).parse()

@@ -103,7 +103,8 @@ class Rule:
               created: dt.date | None = None, updated: dt.date | None = None) -> Rule:
         """Parse a query into a rule; ``name`` defaults to ``query_<version>``."""
         if name is None:
-            digest = hashlib.sha256(" ".join(str(text).split()).encode()).hexdigest()[:8]
+            digest = hashlib.sha256(" ".join(str(text).split()).encode(
+                "utf-8", "surrogatepass")).hexdigest()[:8]  # parse_query rejects surrogates
             name = f"query_{digest}"
         return cls(name=name, query=text, description=description, owner=owner,
                    severity=severity, language=language, created=created, updated=updated)
