@@ -85,7 +85,7 @@ class BacktestResult:
                 f"alerts={int(self.metric('alerts'))})")
 
 
-def backtest(rule: Rule | str, frame: pd.DataFrame, labels=None, incidents=None, *,
+def backtest(rule: Rule | str, frame: pd.DataFrame, *, labels=None, incidents=None,
              freq: str = "1D", alert_threshold: int | None = None,
              n_examples: int = DEFAULT_EXAMPLES, index: TokenIndex | None = None
              ) -> BacktestResult:
