@@ -11,6 +11,8 @@ Query language (pasted Brandwatch / Talkwalker / Meltwater rules work as is)
 ``fire``            a word; also matches the hashtag ``#fire`` and handle ``@fire``
 ``"road closure"``  an exact phrase (consecutive words); “curly” and « French »
                     quotes work too; ``"a b"~5`` (Talkwalker, Lucene) means ``a NEAR/5 b``
+                    (either order; Lucene charges two extra moves for the reversed
+                    order, so it is a little stricter there)
 ``a AND b``         both; ``AND``, ``OR``, ``NOT`` must be upper case (``and`` is a word)
 ``a b``             **implicit AND**: adjacent operands are joined with AND
 ``a OR b``          either

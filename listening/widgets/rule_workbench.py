@@ -51,13 +51,24 @@ def default_rules_folder() -> Path:
     return default_store_path().parent / "rules"
 
 
+def _number(name: str, value) -> str:
+    """A metric as an analyst reads it: counts with thousands, rates as percentages."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and pd.notna(value):
+        if any(word in str(name) for word in ("rate", "precision", "recall", "share")):
+            return f"{value:.1%}"
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}"
+    return str(value)
+
+
 def _frame_table(frame: pd.DataFrame) -> str:
     """A small escaped HTML table of an arbitrary frame (metrics and the like)."""
     if frame is None or len(frame) == 0:
         return ""
     head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
+    rows = "".join("<tr>" + "".join(f"<td>{escape(_number(row[0], v))}</td>" for v in row)
+                   + "</tr>" for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
