@@ -43,7 +43,7 @@ test: setup system-deps
 # (accuracy reads the real labelled data in ../shared/data). Results land in
 # benchmarks/results.{json,md} and benchmarks/results/.
 BENCH_SCRIPTS := sentiment_eval sentiment_speed sentiment_instructions topics_eval topics_speed rules_speed \
-                 threats_eval forecast_eval widgets_speed ingest store report
+                 threats_eval forecast_eval widgets_speed ingest store report responses
 bench: setup
 	$(BIN)/python benchmarks/run.py
 	@for script in $(BENCH_SCRIPTS); do \

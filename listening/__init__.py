@@ -45,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "save_rule": "listening.rules",
     "TokenIndex": "listening.rules",
     "backtest": "listening.rules",
+    "dead_filters": "listening.rules",
+    "response_queue": "listening.responses",
     "detect_threats": "listening.threats",
     "forecast": "listening.forecasting",
     "backtest_forecast": "listening.forecasting",

@@ -1,10 +1,20 @@
 """The ``listening`` command: the same public functions a notebook cell calls.
 
 Commands: ``ingest``, ``enrich``, ``alerts``, ``brief``, ``export``, ``purge``
-and ``demo`` (the main job). Every command has ``--help``. Errors from the
-package (:class:`~listening.errors.ListeningError`) print one line and exit 1,
-never a traceback; ``alerts`` exits 2 when an alert reaches the paging severity
-so a scheduled job can wake someone up.
+and ``demo`` (the main job). Every command and option has ``--help``.
+
+A user's mistake never shows a traceback: a bad option or argument (argparse's
+own checks, a file extension, a window such as ``--since``/``--period``) prints
+one line saying what is accepted and exits 2; an error from the package
+(:class:`~listening.errors.ListeningError`, a file that cannot be read) prints one
+line and exits 1. ``alerts`` exits 2 when an alert reaches the paging severity so
+a scheduled job can wake someone up, and 1 when the store has no mention in the
+window (stale data).
+
+Windows (``--since``, ``--period``) are read with
+:func:`listening.windows.parse_window`: durations (``24h``, ``7D``), dates and
+words (``yesterday``, ``last-week``, ``hier``...). ``alerts --since`` counts back
+from now (a monitoring question); ``brief --period`` from the newest mention.
 """
 
 from __future__ import annotations
@@ -13,13 +23,78 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import ListeningError
+from .errors import ListeningError, OptionError, RuleSyntaxError, check_option
 
 # Where `listening demo` writes its outputs, relative to the working directory.
 DEFAULT_OUT = Path("out")
 DEMO_FOLDER = Path("data/demo")
 DEMO_MENTIONS = 20_000
 DEMO_DAYS = 28
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with every usage error on one line (and exit status 2)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (a rule error's caret drawing becomes a column)."""
+    if isinstance(exc, RuleSyntaxError) and exc.query:
+        column = "" if "column" in exc.message else f" (column {exc.column} of the query)"
+        return " ".join(f"{exc.message}{column}".split())
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    return " ".join(str(exc).split())
+
+
+def _output_file(kind: str):
+    """An argparse type: a path whose extension ``kind`` ("brief" or "table") can write.
+
+    The accepted extensions come from the writers themselves (imported only when
+    the option is given, so ``--help`` stays fast).
+    """
+    def check(value: str) -> str:
+        if kind == "brief":
+            from .report.render import FORMATS
+        else:
+            from .exporting import FORMATS
+        try:
+            check_option("extension", Path(value).suffix.lower(), FORMATS)
+        except OptionError:
+            raise argparse.ArgumentTypeError(
+                f"cannot write {value!r}: use a file ending in {', '.join(FORMATS)}") from None
+        return value
+    return check
+
+
+def _window(value: str) -> str:
+    """An argparse type: a window listening.windows.parse_window accepts (checked early)."""
+    import pandas as pd
+
+    from .windows import parse_window
+
+    try:  # any anchor will do: only the form is checked here
+        parse_window(value, anchor=pd.Timestamp("2000-01-03", tz="UTC"), name="window")
+    except OptionError as exc:
+        message = " ".join(str(exc).split()).replace(f"window={value!r}", repr(value), 1)
+        raise argparse.ArgumentTypeError(message) from None
+    return value
+
+
+def _int_in(lo: int, hi: int | None = None):
+    """An argparse type: a whole number from ``lo`` (to ``hi``)."""
+    def check(value: str) -> int:
+        span = f"from {lo} to {hi}" if hi is not None else f"of at least {lo}"
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number {span}") from None
+        if number < lo or (hi is not None and number > hi):
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number {span}")
+        return number
+    return check
 
 
 def _store(args):
@@ -46,8 +121,9 @@ def _cmd_enrich(args) -> int:
 
     if args.engine == "dask":
         if not args.input or not args.output:
-            raise ListeningError("--engine dask needs --input (a Parquet file, folder or glob) "
-                                 "and --output (a folder for the enriched Parquet dataset)")
+            raise OptionError("--engine dask needs --input (a Parquet file, folder or glob) "
+                              "and --output (a folder for the enriched Parquet dataset)",
+                              name="--engine", value="dask")
         out = enrich(args.input, engine="dask", scheduler=args.scheduler, output=args.output,
                      rules=args.rules)
         print(f"enriched Parquet dataset written to {out}")
@@ -58,9 +134,18 @@ def _cmd_enrich(args) -> int:
         return 0
     with _store(args) as store:
         frame = store.mentions()
+        if len(frame) == 0:
+            raise ListeningError(f"the store {store.path} holds no mentions: load some first "
+                                 "with `listening ingest FILE`")
         enriched = enrich(frame, rules=args.rules)
         store.add_enrichment(enriched)
-    print(f"enriched {len(enriched):,} mentions in the store")
+    done = [c for c, label in (("language", "language"), ("sentiment", "sentiment"),
+                               ("topic", "topics")) if c in enriched.columns]
+    rules = sum(c.startswith("rule_") for c in enriched.columns)
+    print(f"enriched {len(enriched):,} mentions in the store: {', '.join(done)}"
+          + (f", {rules} rule(s)" if rules else ""))
+    for stage, why in enriched.attrs.get("listening", {}).get("skipped", {}).items():
+        print(f"{stage} skipped: {why}")
     return 0
 
 
@@ -70,8 +155,11 @@ def _cmd_alerts(args) -> int:
     args.read_only = True
     with _store(args) as store:
         frame = store.mentions()
+    start = _monitoring_start(frame, args.since)
+    if start is None:
+        return 1
     threshold = DEFAULT_PAGE_SEVERITY if args.threshold is None else args.threshold
-    alerts = detect_threats(frame, freq=args.freq, since=args.since)
+    alerts = detect_threats(frame, freq=args.freq, since=start)
     print(format_alerts(alerts) if len(alerts) else f"no alerts since {args.since}")
     if args.out:
         from .exporting import export
@@ -80,17 +168,60 @@ def _cmd_alerts(args) -> int:
     return 2 if len(alerts) and (alerts["severity"] >= threshold).any() else 0
 
 
+def _monitoring_start(frame, since: str):
+    """The start of ``--since`` counted back from now, or None (said why) when the store's
+    newest mention is older than that: then the command offers a ``--since`` that covers
+    the same span of the newest data."""
+    import pandas as pd
+
+    from .windows import DEFAULT_TZ, latest, parse_window
+
+    now = pd.Timestamp.now(tz="UTC")  # a monitoring window: "the last 24 hours" up to now
+    window = parse_window(since, anchor=now, tz=DEFAULT_TZ, name="--since")
+    newest = latest(frame["timestamp"]) if len(frame) else None
+    if newest is None:
+        print("listening alerts: the store holds no mentions: load some with "
+              "`listening ingest FILE`", file=sys.stderr)
+        return None
+    if window.start is None or newest >= window.start:
+        return window.start
+    span = (window.end or now) - window.start
+    offer = (newest - span).tz_convert(DEFAULT_TZ).strftime("%Y-%m-%d %H:%M")
+    age = (now - newest).days
+    print(f"listening alerts: no mentions since {_local(window.start)} (--since {since} counts "
+          f"back from now); the newest mention in the store is from {_local(newest)}, {age} "
+          f"day(s) ago. For the same span of the newest data run: listening alerts --since "
+          f"\"{offer}\"", file=sys.stderr)
+    return None
+
+
+def _local(ts) -> str:
+    from .windows import DEFAULT_TZ
+
+    return ts.tz_convert(DEFAULT_TZ).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _cmd_brief(args) -> int:
     from .forecasting import forecast
     from .report import brief
     from .threats import detect_threats
 
+    from .windows import DEFAULT_TZ, latest, parse_window
+
     args.read_only = True
     with _store(args) as store:
         frame = store.mentions()
+    if len(frame) == 0:
+        raise ListeningError("the store holds no mentions: load some with "
+                             "`listening ingest FILE` before writing a brief")
+    # --period counts back from the newest mention; a calendar period ("last-week")
+    # becomes its length and its end.
+    window = parse_window(args.period, anchor=latest(frame["timestamp"]), tz=DEFAULT_TZ,
+                          name="--period")
     alerts = detect_threats(frame)
     path = brief(frame, alerts=alerts, forecast=forecast(frame, horizon="7D"),
-                 period=args.period, path=args.out, lang=args.lang)
+                 period=window.end - window.start, end=window.end, path=args.out,
+                 lang=args.lang)
     print(f"brief written to {path}")
     return 0
 
@@ -161,13 +292,14 @@ def _cmd_demo(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="listening",
         description="Social listening workbench: ingest mention exports, enrich them, "
                     "flag emerging threats and write manager briefs.")
     parser.add_argument("--store", default=None,
                         help="DuckDB store file (default: $LISTENING_STORE or data/listening.duckdb)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
 
     p = sub.add_parser("ingest", help="load export files into the store and print the load report")
     p.add_argument("paths", nargs="+", help="files, folders or globs (CSV, XLSX, JSON, JSONL, Parquet)")
@@ -178,7 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("enrich", help="add language, sentiment, topics and rule hits")
-    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas (in memory, default) or dask (a Parquet dataset, by partition)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler (default: a LocalCluster)")
     p.add_argument("--input", help="Parquet file/folder/glob to enrich instead of the store")
     p.add_argument("--output", help="folder for the enriched Parquet dataset")
@@ -186,34 +319,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_enrich)
 
     p = sub.add_parser("alerts", help="print emerging-threat alerts; exit 2 if one reaches --threshold")
-    p.add_argument("--since", default="24h", help="window to report, e.g. 24h, 7D (default 24h)")
+    p.add_argument("--since", default="24h", type=_window,
+                   help="window to report, counted back from now: 24h, 7D, yesterday, "
+                        "a date (default 24h)")
     p.add_argument("--freq", default="1h", help="time bin (default 1h)")
-    p.add_argument("--threshold", type=int, default=None, help="paging severity 1-10")
-    p.add_argument("--out", help="also write the alerts to this CSV/XLSX file")
+    p.add_argument("--threshold", type=_int_in(1, 10), default=None,
+                   help="paging severity 1-10: exit 2 when an alert reaches it")
+    p.add_argument("--out", type=_output_file("table"),
+                   help="also write the alerts to this .csv, .xlsx or .parquet file")
     p.set_defaults(func=_cmd_alerts)
 
     p = sub.add_parser("brief", help="write the manager brief from the store")
-    p.add_argument("--out", default=str(DEFAULT_OUT / "brief.html"), help=".html, .md or .pdf")
-    p.add_argument("--period", default="7D")
-    p.add_argument("--lang", choices=["en", "fr"], default="en")
+    p.add_argument("--out", default=str(DEFAULT_OUT / "brief.html"), type=_output_file("brief"),
+                   help="the brief file: .html, .md or .pdf (default out/brief.html)")
+    p.add_argument("--period", default="7D", type=_window,
+                   help="period reported, ending at the newest mention: 7D, 14D, last-week, "
+                        "yesterday, a date (default 7D)")
+    p.add_argument("--lang", choices=["en", "fr"], default="en",
+                   help="language of the brief (default en)")
     p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("export", help="export mentions to CSV, XLSX or Parquet")
-    p.add_argument("path", help="output file: .csv, .xlsx or .parquet")
-    p.add_argument("--since"), p.add_argument("--until")
+    p.add_argument("path", type=_output_file("table"), help="output file: .csv, .xlsx or .parquet")
+    p.add_argument("--since", type=_window,
+                   help="only mentions since then, counted back from now: 7D, yesterday, a date")
+    p.add_argument("--until", type=_window, help="only mentions before this date or time")
     p.add_argument("--query", help="a monitoring rule selecting the mentions")
     p.add_argument("--pseudonymise", action="store_true", help="replace handles with keyed tokens")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("purge", help="delete mentions older than a retention period")
-    p.add_argument("--older-than", required=True, help="e.g. 365d")
+    p.add_argument("--older-than", required=True, help="retention period, e.g. 365D")
     p.set_defaults(func=_cmd_purge)
 
     p = sub.add_parser("demo", help="the main job on generated demo data: ingest, enrich, "
                                     "alerts, forecast, brief and exports")
-    p.add_argument("--n", type=int, default=DEMO_MENTIONS, help="number of mentions")
-    p.add_argument("--days", type=int, default=DEMO_DAYS)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=_int_in(1), default=DEMO_MENTIONS,
+                   help=f"number of mentions (default {DEMO_MENTIONS:,})")
+    p.add_argument("--days", type=_int_in(1), default=DEMO_DAYS,
+                   help=f"length of the demo period in days (default {DEMO_DAYS})")
+    p.add_argument("--seed", type=int, default=0,
+                   help="random seed: the same seed gives the same data (default 0)")
     p.add_argument("--data", default=str(DEMO_FOLDER), help="where the demo export files go")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="where the brief and exports go")
     p.add_argument("--rules", default=None, help="rule library folder (default data/rules)")
@@ -222,11 +368,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; returns the exit status (see the module docstring)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:       # --help (0) or a usage error (2, already printed)
+        if exc.code in (0, None):
+            raise
+        return int(exc.code)
     try:
         return args.func(args)
-    except ListeningError as exc:
-        print(f"listening {args.command}: {exc}", file=sys.stderr)
+    except (ListeningError, OSError, ImportError) as exc:
+        # the package's errors, files that cannot be read or written, a missing extra
+        print(f"listening {args.command}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -20,13 +20,18 @@ What makes the stream realistic enough to exercise every stage:
 * four injected incidents (a Highway 401 closure, a phone scam impersonating
   officers, a contentious arrest video, a wildfire evacuation), each with an
   onset, a fast rise and a slow decay. The scam is pushed by brand-new accounts
-  posting near-identical texts, as coordinated campaigns are.
+  posting near-identical texts, as coordinated campaigns are;
+* posts the organisation should answer (questions to it, complaints about its
+  service, false claims about it, threats, safety reports) among look-alikes that
+  need no answer, and institutional accounts (its own, partner agencies, news
+  outlets) posting in their own voice. :func:`needs_reply` gives the truth.
 
 Everything is vectorised with numpy so ``n_mentions=1_000_000`` takes seconds.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import lru_cache
 from importlib import resources
@@ -36,9 +41,11 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .errors import OptionError, check_option
 from .schema import coerce
 
-__all__ = ["generate", "labelled_mentions", "write_demo_files", "DEMO_START", "LOCAL_TZ"]
+__all__ = ["generate", "labelled_mentions", "needs_reply", "write_demo_files", "DEMO_START",
+           "LOCAL_TZ", "REPLY_REASONS"]
 
 # The demo period ends on the day this project started; four weeks is the window a
 # unit reviews in a monthly report.
@@ -62,6 +69,13 @@ MEDIA_ACCOUNTS = {
     "@CBCToronto": 1_100_000, "@CTVNews": 2_300_000, "@globalnews": 1_900_000,
     "@RadioCanadaON": 65_000, "@KingstonWhigStd": 38_000, "@kenoraonline": 21_000,
 }
+# Agencies the unit works with: traffic, fraud reporting, fire, a city.
+PARTNER_ACCOUNTS = {
+    "@Ontario511": 310_000, "@CAFC_ACFC": 52_000, "@ONforestfires": 61_000,
+    "@CityofKingston": 47_000,
+}
+# Why a post needs a reply, as needs_reply reports it (templates.yaml's `reply`).
+REPLY_REASONS = ("question", "complaint", "misinformation", "threat", "safety")
 FIRST = ["alex", "sam", "marie", "jp", "chris", "nadia", "dave", "sophie", "mike", "isabelle",
          "tom", "julie", "raj", "lucie", "kevin", "amelie", "jen", "marc", "ashley", "eric"]
 LAST = ["smith", "tremblay", "gagnon", "brown", "roy", "wilson", "cote", "martin", "singh",
@@ -72,6 +86,16 @@ LAST = ["smith", "tremblay", "gagnon", "brown", "roy", "wilson", "cote", "martin
 def _templates() -> dict:
     text = resources.files("listening").joinpath("resources/demo/templates.yaml").read_text("utf-8")
     return yaml.safe_load(text)
+
+
+def _pool(entries: list) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(texts, reply reasons or None, weights) of template entries (strings or dicts)."""
+    texts = [e if isinstance(e, str) else e["text"] for e in entries]
+    reply = np.array([None if isinstance(e, str) else e.get("reply") for e in entries],
+                     dtype=object)
+    weight = np.array([1.0 if isinstance(e, str) else float(e.get("weight", 1.0))
+                       for e in entries])
+    return texts, reply, weight
 
 
 def _fill(templates: list[str], which: np.ndarray, rng: np.random.Generator) -> list[str]:
@@ -92,9 +116,9 @@ def _authors(n_authors: int, rng: np.random.Generator) -> tuple[np.ndarray, np.n
                for i in range(n_authors)]
     # Followers are log-normal: median about 150, a tail into the tens of thousands.
     followers = np.round(rng.lognormal(mean=5.0, sigma=1.6, size=n_authors)).astype(np.int64)
-    handles = np.asarray(list(OFFICIAL_ACCOUNTS) + list(MEDIA_ACCOUNTS) + handles, dtype=object)
-    followers = np.concatenate([np.array(list(OFFICIAL_ACCOUNTS.values())),
-                                np.array(list(MEDIA_ACCOUNTS.values())), followers])
+    special = {**OFFICIAL_ACCOUNTS, **MEDIA_ACCOUNTS, **PARTNER_ACCOUNTS}
+    handles = np.asarray(list(special) + handles, dtype=object)
+    followers = np.concatenate([np.array(list(special.values())), followers])
     return handles, followers
 
 
@@ -128,13 +152,16 @@ def _incident_rows(name: str, spec: dict, n_total: int, start: pd.Timestamp, day
     n = len(times)
     french = rng.random(n) < FRENCH_SHARE
     texts = np.empty(n, dtype=object)
+    reply = np.full(n, None, dtype=object)
     for lang, mask in (("en", ~french), ("fr", french)):
-        pool = spec[lang]
-        texts[mask] = _fill(pool, rng.integers(0, len(pool), int(mask.sum())), rng)
+        pool, reasons, _ = _pool(spec[lang])
+        which = rng.integers(0, len(pool), int(mask.sum()))
+        texts[mask] = _fill(pool, which, rng)
+        reply[mask] = reasons[which]
     platforms = np.asarray(spec["platforms"], dtype=object)[rng.integers(0, len(spec["platforms"]), n)]
     rows = pd.DataFrame({"ts": times, "text": texts, "language": np.where(french, "fr", "en"),
                          "platform": platforms, "incident": name,
-                         "new_author": bool(spec.get("new_authors", False))})
+                         "new_author": bool(spec.get("new_authors", False)), "reply": reply})
     info = {"incident": name, "label": spec["label"], "onset": onset,
             "end": onset + pd.Timedelta(hours=spec["duration_hours"]),
             "language": "en+fr", "platforms": list(spec["platforms"]), "terms": list(spec["terms"]),
@@ -176,17 +203,57 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
     >>> bool(frame["language"].isin(["en", "fr"]).all())
     True
     """
+    frame, truth, _ = _generate(n_mentions, days, seed, start=start, incidents=incidents)
+    return frame, truth
+
+
+def needs_reply(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
+                start: str | pd.Timestamp = DEMO_START,
+                incidents: str | list[str] | None = "default") -> pd.DataFrame:
+    """Which posts of the demo stream need a reply from the organisation, and why.
+
+    The truth behind the response queue's benchmark: for the stream that
+    :func:`generate` makes with the same arguments, the posts written (by their
+    template in ``templates.yaml``) as a question to the organisation, a complaint
+    about its service, misinformation about it, a threat or a safety report,
+    when posted by a member of the public. News outlets, official and partner
+    accounts, the organisation's own accounts and plain retweets never need one;
+    nor does chatter, even when it has a "?" or the word "scam".
+
+    Returns
+    -------
+    DataFrame
+        ``mention_id`` and ``reason`` (one of :data:`REPLY_REASONS`), in stream order.
+
+    Examples
+    --------
+    >>> truth = needs_reply(n_mentions=2_000, days=7, seed=1)
+    >>> sorted(truth["reason"].unique())
+    ['complaint', 'misinformation', 'question', 'safety', 'threat']
+    >>> frame, _ = generate(n_mentions=2_000, days=7, seed=1)
+    >>> bool(truth["mention_id"].isin(frame["mention_id"]).all())
+    True
+    """
+    frame, _, reply = _generate(n_mentions, days, seed, start=start, incidents=incidents)
+    keep = pd.notna(reply)
+    return pd.DataFrame({"mention_id": frame["mention_id"][keep].to_numpy(),
+                         "reason": pd.array(reply[keep].tolist(), dtype="string")})
+
+
+def _generate(n_mentions: int, days: int, seed: int, *, start, incidents):
+    """``generate``'s work, plus each row's reply reason (None: no reply needed)."""
     if n_mentions < 1 or days < 1:
-        raise ValueError(f"n_mentions and days must be at least 1, got {n_mentions} and {days}")
+        raise OptionError(f"n_mentions and days must be at least 1, got {n_mentions} and {days}",
+                          name="n_mentions", value=(n_mentions, days))
     rng = np.random.default_rng(seed)
     spec = _templates()
     start_ts = pd.Timestamp(start)
     start_ts = (start_ts.tz_localize(LOCAL_TZ) if start_ts.tzinfo is None else start_ts).tz_convert("UTC")
     names = (list(spec["incidents"]) if incidents == "default"
              else [] if incidents is None else list(incidents))
-    unknown = sorted(set(names) - set(spec["incidents"]))
-    if unknown:
-        raise ValueError(f"unknown incident(s) {unknown}; choose from {sorted(spec['incidents'])}")
+    for name in names:
+        check_option("incidents", name, sorted(spec["incidents"]),
+                     hint="unknown incident; or pass 'default' or None")
 
     infos, parts = [], []
     for name in names:
@@ -197,22 +264,25 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
     n_background = max(n_mentions - sum(len(p) for p in parts), 0)
     french = rng.random(n_background) < FRENCH_SHARE
     texts = np.empty(n_background, dtype=object)
+    reply = np.full(n_background, None, dtype=object)
     for lang, mask in (("en", ~french), ("fr", french)):
-        pool = [t["text"] for t in spec["background"][lang]]
-        texts[mask] = _fill(pool, rng.integers(0, len(pool), int(mask.sum())), rng)
+        pool, reasons, weight = _pool(spec["background"][lang] + spec["conversation"][lang])
+        which = rng.choice(len(pool), int(mask.sum()), p=weight / weight.sum())
+        texts[mask] = _fill(pool, which, rng)
+        reply[mask] = reasons[which]
     shares = np.array(list(PLATFORM_SHARES.values()))
     background = pd.DataFrame({
         "ts": _background_times(n_background, start_ts, days, rng), "text": texts,
         "language": np.where(french, "fr", "en"),
         "platform": np.asarray(list(PLATFORM_SHARES), dtype=object)[
             rng.choice(len(shares), n_background, p=shares / shares.sum())],
-        "incident": None, "new_author": False})
+        "incident": None, "new_author": False, "reply": reply})
     rows = pd.concat([background, *parts], ignore_index=True).sort_values("ts", kind="stable")
     rows = rows.reset_index(drop=True)
     n = len(rows)
 
     handles, followers = _authors(max(200, n // 8), rng)
-    n_special = len(OFFICIAL_ACCOUNTS) + len(MEDIA_ACCOUNTS)
+    n_special = len(OFFICIAL_ACCOUNTS) + len(MEDIA_ACCOUNTS) + len(PARTNER_ACCOUNTS)
     # Zipf-like activity: a few accounts post a lot, most post once or twice.
     rank = np.minimum(rng.zipf(1.6, n) - 1, len(handles) - 1 - n_special) + n_special
     author_idx = np.where(rng.random(n) < 0.03, rng.integers(0, n_special, n), rank)
@@ -227,8 +297,22 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
     reach[news] = np.asarray(list(MEDIA_ACCOUNTS.values()))[
         [list(MEDIA_ACCOUNTS).index(a) for a in author[news]]] if news.any() else reach[news]
 
-    # Retweets: an X post copies a recent X post, with the usual prefix.
+    # Institutions post in their own voice (background posts; an incident post keeps
+    # its text, which the truth's terms rely on) and never need a reply.
     text = rows["text"].to_numpy(dtype=object).copy()
+    reply = rows["reply"].to_numpy(dtype=object).copy()
+    language = rows["language"].to_numpy(dtype=object)
+    everyday = pd.isna(rows["incident"]).to_numpy()
+    for kind, accounts in (("official", OFFICIAL_ACCOUNTS), ("partner", PARTNER_ACCOUNTS),
+                           ("news", MEDIA_ACCOUNTS)):
+        theirs = np.isin(author, list(accounts))
+        reply[theirs] = None
+        for lang in ("en", "fr"):
+            rewrite = np.flatnonzero(theirs & everyday & (language == lang))
+            pool = spec["institutions"][kind][lang]
+            text[rewrite] = _fill(pool, rng.integers(0, len(pool), len(rewrite)), rng)
+
+    # Retweets: an X post copies a recent X post, with the usual prefix.
     platform = rows["platform"].to_numpy(dtype=object)
     x_rows = np.flatnonzero(platform == "x")
     is_rt = np.zeros(n, dtype=bool)
@@ -241,6 +325,7 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
         pick, orig = pick[ok], orig[ok]
         text[pick] = ["RT " + a + ": " + t for a, t in zip(author[orig], text[orig])]
         is_rt[pick] = True
+    reply[is_rt] = None   # a reply goes to the original post
 
     engagement = rng.beta(1.2, 60, n)
     likes = np.round(reach * engagement).astype(np.int64)
@@ -264,7 +349,7 @@ def generate(n_mentions: int = 20_000, days: int = 28, seed: int = 0, *,
     truth = pd.DataFrame(infos, columns=["incident", "label", "onset", "end", "language", "platforms",
                                          "terms", "expected_sentiment", "n_mentions"])
     truth["mention_ids"] = [frame["mention_id"][incident == name].tolist() for name in truth["incident"]]
-    return frame, truth
+    return frame, truth, reply
 
 
 def labelled_mentions(n: int = 600, seed: int = 0) -> pd.DataFrame:
@@ -293,7 +378,7 @@ def labelled_mentions(n: int = 600, seed: int = 0) -> pd.DataFrame:
     ['text', 'language', 'label', 'template']
     """
     if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+        raise OptionError(f"n must be at least 1, got {n}", name="n", value=n)
     rng = np.random.default_rng(seed)
     background = _templates()["background"]
     french = rng.random(n) < FRENCH_SHARE
@@ -327,7 +412,7 @@ def write_demo_files(frame: pd.DataFrame, folder: str | Path) -> list[Path]:
     with open(path, "w", encoding="utf-8") as fh:
         for lo in range(0, len(x), 100):
             page = x.iloc[lo:lo + 100]
-            users = {a: f"{abs(hash(a)) % 10**12}" for a in page["author"].unique()}
+            users = {a: _user_id(a) for a in page["author"].unique()}
             data = [{"id": r.mention_id, "text": r.text, "author_id": users[r.author],
                      "created_at": r.timestamp.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                      "lang": r.language,
@@ -367,6 +452,12 @@ def write_demo_files(frame: pd.DataFrame, folder: str | Path) -> list[Path]:
     meltwater.to_csv(path, index=False, encoding="utf-8")
     written.append(path)
     return written
+
+
+def _user_id(handle: str) -> str:
+    """A stable numeric user id for a handle (the same in every run, unlike ``hash``)."""
+    return str(int.from_bytes(hashlib.sha256(handle.encode("utf-8")).digest()[:8], "big")
+               % 10**12)
 
 
 _MELTWATER_SOURCE = {"facebook": "Facebook", "instagram": "Instagram", "youtube": "YouTube",

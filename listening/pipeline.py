@@ -25,9 +25,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import OptionError, check_option
 from .schema import require_columns
 
-__all__ = ["enrich", "enrich_partition", "default_rules", "TOPIC_SAMPLE"]
+__all__ = ["enrich", "enrich_partition", "default_rules", "ENGINES", "TOPIC_SAMPLE"]
+
+ENGINES = ("pandas", "dask")
 
 # Topic fitting on 200k distinct texts takes well under a minute on 2 cores and
 # is as good as fitting on more: topics of a month of mentions are stable by then.
@@ -88,19 +91,30 @@ def enrich_partition(part: pd.DataFrame, *, topic_model=None, rules: Sequence = 
     return out
 
 
-def _fit_topic_model(texts: pd.DataFrame, topics):
+def _fit_topic_model(texts: pd.DataFrame, topics) -> tuple[object | None, dict[str, str]]:
+    """(model or None, {stage: why it was skipped}).
+
+    With ``topics="fit"`` too few mentions is not an error: language, sentiment and
+    rules are still worth having on a small store, so topics are skipped and the
+    reason (``"12 mentions in the period; topics need at least 50 — widen the date
+    range"``) is returned for the caller to show.
+    """
     if topics is None or topics is False:
-        return None
+        return None, {}
     if topics != "fit":
         if isinstance(topics, (str, Path)):
             from .topics import load_topics
 
-            return load_topics(topics)
-        return topics
-    from .topics import fit_topics
+            return load_topics(topics), {}
+        return topics, {}
+    from .topics import MIN_MENTIONS, fit_topics
 
     sample = texts if len(texts) <= TOPIC_SAMPLE else texts.sample(TOPIC_SAMPLE, random_state=0)
-    return fit_topics(sample, n_topics="auto", seed=0)
+    usable = int((sample["text"].astype("string").fillna("").str.strip() != "").sum())
+    if usable < MIN_MENTIONS:
+        return None, {"topics": f"{usable} mentions with text; topics need at least "
+                                f"{MIN_MENTIONS} — add mentions or widen the date range"}
+    return fit_topics(sample, n_topics="auto", seed=0), {}
 
 
 def enrich(data, *, engine: str = "pandas", client=None, scheduler: str | None = None,
@@ -129,6 +143,9 @@ def enrich(data, *, engine: str = "pandas", client=None, scheduler: str | None =
     Returns
     -------
     DataFrame (pandas engine) or the output folder (Dask engine).
+    ``out.attrs["listening"]`` records the rule versions, the models used and, under
+    ``"skipped"``, any stage left out and why (topics on fewer than
+    ``topics.MIN_MENTIONS`` mentions: the other stages still run).
 
     Examples
     --------
@@ -138,17 +155,17 @@ def enrich(data, *, engine: str = "pandas", client=None, scheduler: str | None =
     >>> {"sentiment", "sentiment_label", "rule_scam"} <= set(out.columns)
     True
     """
-    if engine not in ("pandas", "dask"):
-        raise ValueError(f"engine must be 'pandas' or 'dask', got {engine!r}")
+    check_option("engine", engine, ENGINES)
     rule_list = _resolve_rules(rules)
     if engine == "dask":
         if output is None:
-            raise ValueError("engine='dask' writes a Parquet dataset: pass output='folder'")
+            raise OptionError("engine='dask' writes a Parquet dataset: pass output='folder'",
+                              name="output", value=output)
         return _enrich_dask(data, client=client, scheduler=scheduler, output=Path(output),
                             topics=topics, rules=rule_list, sentiment=sentiment)
     frame = data if isinstance(data, pd.DataFrame) else pd.read_parquet(data)
     require_columns(frame, ["text"], stage="enrich")
-    model = _fit_topic_model(frame, topics)
+    model, skipped = _fit_topic_model(frame, topics)
     from tqdm.auto import tqdm
 
     starts = range(0, max(len(frame), 1), chunk_size)
@@ -164,7 +181,8 @@ def enrich(data, *, engine: str = "pandas", client=None, scheduler: str | None =
     out.attrs["listening"] = {
         "rules": {r.column[len("rule_"):]: r.version for r in rule_list},
         "models": {"sentiment": str(sentiment),
-                   **({"topics": getattr(model, "version", "fitted in enrich")} if model else {})}}
+                   **({"topics": getattr(model, "version", "fitted in enrich")} if model else {})},
+        "skipped": skipped}
     if output is not None:
         Path(output).mkdir(parents=True, exist_ok=True)
         out.to_parquet(Path(output) / "part-0.parquet", index=False)
@@ -205,9 +223,9 @@ def _enrich_dask(data, *, client, scheduler, output: Path, topics, rules, sentim
                 n = len(ddf)
                 frac = min(1.0, TOPIC_SAMPLE / max(n, 1))
                 sample = ddf[["mention_id", "text"]].sample(frac=frac, random_state=0).compute()
-                model = _fit_topic_model(sample, "fit")
+                model, _ = _fit_topic_model(sample, "fit")
             else:
-                model = _fit_topic_model(None, topics)
+                model, _ = _fit_topic_model(None, topics)
         kwargs = {"topic_model": model, "rules": rules, "sentiment": sentiment}
         meta = _for_parquet(ddf.head(20, compute=True), **kwargs).iloc[:0]
         enriched = ddf.map_partitions(_for_parquet, meta=meta, **kwargs)

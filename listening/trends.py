@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .errors import OptionError, check_option
 from .schema import require_columns
 from .sentiment.labels import sentiment_labels
 from .tokens import STOP_WORD_LANGUAGES, build_analyzer, count_matrix, distinct_texts
@@ -62,8 +63,9 @@ def _offset(freq: str):
     try:
         return pd.tseries.frequencies.to_offset(freq)
     except ValueError as exc:
-        raise ValueError(f"freq {freq!r} is not a pandas frequency; use e.g. '15min', '1h', "
-                         "'1D', '7D', 'W' or 'MS'") from exc
+        raise OptionError(f"freq={freq!r} is not a pandas frequency; use e.g. '15min', '1h', "
+                          "'1D', '7D', 'W' or 'MS'", name="freq", value=freq,
+                          allowed="a pandas frequency") from exc
 
 
 def _is_daily_or_longer(offset) -> bool:
@@ -283,7 +285,8 @@ def _matches(frame: pd.DataFrame, spec, folded: pd.Series | None) -> np.ndarray:
         return spec.match(frame).fillna(False).to_numpy(dtype=bool)
     terms = [t for t in spec if isinstance(t, str) and t.strip()]
     if not terms:
-        raise ValueError(f"a term list must hold at least one non-empty string, got {spec!r}")
+        raise OptionError(f"a term list must hold at least one non-empty string, got {spec!r}",
+                          name="rules_or_terms", value=spec)
     hit = np.zeros(len(frame), dtype=bool)
     for term in terms:
         needle = _fold(pd.Series([term.strip()])).iloc[0]
@@ -315,8 +318,9 @@ def share_of_voice(frame: pd.DataFrame, rules_or_terms: Mapping[str, object], *,
     matches) and ``share_of_all`` (of all mentions in the bin and group).
     """
     if not isinstance(rules_or_terms, Mapping) or not rules_or_terms:
-        raise ValueError("rules_or_terms must be a non-empty dict of name -> rule query or "
-                         f"list of terms, got {rules_or_terms!r}")
+        raise OptionError("rules_or_terms must be a non-empty dict of name -> rule query or "
+                          f"list of terms, got {rules_or_terms!r}", name="rules_or_terms",
+                          value=rules_or_terms)
     require_columns(frame, ["text"], stage="trends.share_of_voice")
     needs_fold = any(not isinstance(v, str) and not hasattr(v, "match")
                      for v in rules_or_terms.values())
@@ -361,8 +365,7 @@ def top_authors(frame: pd.DataFrame, *, by: str = "reach", n: int = 20) -> pd.Da
     ``engagement`` (likes + shares + comments summed), ``platform`` (most used),
     ``first_seen``, ``last_seen``, ``mean_sentiment`` (when scored).
     """
-    if by not in _AUTHOR_SORT:
-        raise ValueError(f"by must be one of {', '.join(_AUTHOR_SORT)}, got {by!r}")
+    check_option("by", by, _AUTHOR_SORT)
     require_columns(frame, ["author"], stage="trends.top_authors")
     author = frame["author"].astype("string")
     work = pd.DataFrame({"author": author})
@@ -461,7 +464,8 @@ def term_log_odds(counts_now: Mapping[str, int] | pd.Series,
             if prior is not None else y_now + y_ref)
     a0 = float(prior_size) if prior_size is not None else PRIOR_SHARE * float(base.sum())
     if base.sum() <= 0 or a0 <= 0:
-        raise ValueError("the prior needs positive counts; got an empty corpus or prior_size <= 0")
+        raise OptionError("the prior needs positive counts; got an empty corpus or "
+                          "prior_size <= 0", name="prior_size", value=prior_size)
     alpha = base / base.sum() * a0
     alpha = np.maximum(alpha, 1e-3)  # a term unseen in the prior still gets a tiny pseudo-count
     a0 = alpha.sum()

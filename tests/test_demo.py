@@ -81,7 +81,7 @@ def test_quiet_stream_has_no_incidents():
 
 
 def test_bad_arguments_are_named():
-    with pytest.raises(ValueError, match="unknown incident"):
+    with pytest.raises(ValueError, match="alien_invasion.*not accepted"):
         generate(n_mentions=100, days=2, incidents=["alien_invasion"])
     with pytest.raises(ValueError, match="at least 1"):
         generate(n_mentions=0)
@@ -100,3 +100,61 @@ def test_demo_files_in_real_export_shapes(tmp_path, stream):
     n_rows += len(paths[1].read_text().splitlines())
     n_rows += len(pd.read_csv(paths[2]))
     assert n_rows == 500
+
+
+def test_needs_reply_labels_the_same_stream(stream):
+    frame, _ = stream
+    truth = ls.demo.needs_reply(n_mentions=8_000, days=14, seed=3)
+    assert list(truth.columns) == ["mention_id", "reason"]
+    assert truth["mention_id"].is_unique and truth["mention_id"].isin(frame["mention_id"]).all()
+    assert set(truth["reason"]) == set(ls.demo.REPLY_REASONS)
+    # a few percent of the stream, as in a unit's real mentions
+    assert 0.02 < len(truth) / len(frame) < 0.09
+    labelled = frame[frame["mention_id"].isin(truth["mention_id"])]
+    institutions = {**ls.demo.OFFICIAL_ACCOUNTS, **ls.demo.PARTNER_ACCOUNTS,
+                    **ls.demo.MEDIA_ACCOUNTS}
+    assert not labelled["author"].isin(list(institutions)).any()
+    assert not labelled["text"].str.startswith("RT @").any()
+    assert (labelled["platform"] != "news").all()
+    # each reason really reads as one: spot-check the words of its posts
+    by_reason = labelled.merge(truth, on="mention_id").groupby("reason")["text"]
+    assert by_reason.apply(lambda t: t.str.contains("?", regex=False).mean())["question"] > 0.8
+    assert by_reason.apply(lambda t: t.str.contains(
+        r"(?i)share|spread|pass it on|heard|apparently|circuler", regex=True).mean()
+    )["misinformation"] > 0.8
+
+
+def test_stream_has_look_alikes_that_need_no_reply(stream):
+    """Posts with '?', 'scam' or 'killed' that need no reply, and institutions' own voice."""
+    frame, _ = stream
+    truth = set(ls.demo.needs_reply(n_mentions=8_000, days=14, seed=3)["mention_id"])
+    quiet = frame[~frame["mention_id"].isin(truth)]
+    assert quiet["text"].str.contains("?", regex=False).sum() > 100
+    assert quiet["text"].str.contains(r"(?i)\bscam\b|\bkilled it\b", regex=True).sum() > 20
+    official = frame[frame["author"].isin(list(ls.demo.OFFICIAL_ACCOUNTS))]
+    assert len(official) > 10
+    assert not official["text"].str.contains(r"(?i)nobody cares|waited 3 hours").any()
+
+
+def test_needs_reply_follows_generate_arguments():
+    quiet = ls.demo.needs_reply(n_mentions=1_000, days=5, seed=8, incidents=None)
+    frame, _ = generate(n_mentions=1_000, days=5, seed=8, incidents=None)
+    assert quiet["mention_id"].isin(frame["mention_id"]).all() and len(quiet) > 0
+
+
+def test_demo_files_are_the_same_in_every_run(tmp_path):
+    """No hash-seed dependence: user ids in the twarc2 file come from a stable digest."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from listening.demo import generate, write_demo_files; "
+            "f, _ = generate(n_mentions=300, days=2, seed=1); "
+            "print(write_demo_files(f, sys.argv[1])[0].read_text(encoding='utf-8')[:4000])")
+    outputs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        outputs.append(subprocess.run([sys.executable, "-c", code, str(tmp_path / hash_seed)],
+                                      capture_output=True, text=True, check=True,
+                                      env=env).stdout)
+    assert outputs[0] == outputs[1] and '"author_id"' in outputs[0]

@@ -95,23 +95,29 @@ CASES = [
     ("{evac*}", {"near_break", "wild"}),
     ('"old mil*"', {"near_break"}),          # wildcard inside a phrase
     ('"or organize?"', {"wild"}),            # '?' in a quoted phrase is punctuation
-    # NEAR / ONEAR, across punctuation and line breaks
-    ("fire NEAR/5 evacuation", {"near_break"}),
-    ("fire NEAR/4 evacuation", set()),
+    # NEAR / ONEAR count the words *between* the two sides (Brandwatch, Lucene slop),
+    # across punctuation and line breaks: "fire" and "evacuation" have 4 words between
+    ("fire NEAR/4 evacuation", {"near_break"}),
+    ("fire NEAR/3 evacuation", set()),
+    ("evacuation NEAR/0 ordered", {"near_break"}),   # NEAR/0: adjacent
     ("evacuation NEAR/1 ordered", {"near_break"}),
-    ("mill NEAR/1 evacuation", {"near_break"}),
-    ("evacuation NEAR/5 fire", {"near_break"}),
-    ("evacuation ONEAR/5 fire", set()),
-    ("fire ONEAR/5 evacuation", {"near_break"}),
+    ("mill NEAR/0 evacuation", {"near_break"}),      # "–" is not a word
+    ("evacuation NEAR/4 fire", {"near_break"}),
+    ("evacuation NEAR/3 fire", set()),
+    ("evacuation ONEAR/4 fire", set()),
+    ("fire ONEAR/4 evacuation", {"near_break"}),
     ("ordered NEAR/3f evacuation", set()),
     ("evacuation NEAR/3f ordered", {"near_break"}),
-    ('"old mill" NEAR/2 ordered', {"near_break"}),
-    ('"old mill" NEAR/1 ordered', set()),
-    ("(fire OR smoke) NEAR/5 (evacuation OR shelter)", {"near_break"}),
-    ('(smoke OR "the fire") NEAR/6 (shelter OR "evacuation ordered")', {"near_break"}),
-    ('"fire evacuation"~5', {"near_break"}),
-    ("(kingston OR ottawa) NEAR/3 (collision OR fermee)", {"closure", "french"}),
-    ("(kingston OR ottawa) NEAR/2 (collision OR fermee)", set()),
+    ("evacuation NEAR/0f ordered", {"near_break"}),
+    ('"old mill" NEAR/1 ordered', {"near_break"}),
+    ('"old mill" NEAR/0 ordered', set()),
+    ("(fire OR smoke) NEAR/4 (evacuation OR shelter)", {"near_break"}),
+    ('(smoke OR "the fire") NEAR/4 (shelter OR "evacuation ordered")', {"near_break"}),
+    ('(smoke OR "the fire") NEAR/3 (shelter OR "evacuation ordered")', set()),
+    ('"fire evacuation"~4', {"near_break"}),
+    ('"fire evacuation"~3', set()),
+    ("(kingston OR ottawa) NEAR/2 (collision OR fermee)", {"closure", "french"}),
+    ("(kingston OR ottawa) NEAR/1 (collision OR fermee)", set()),
     ("closed NEAR/30 ottawa", set()),        # words in different mentions never meet
     # Boolean operators and precedence
     ("scam AND gift", {"scam"}),
@@ -158,6 +164,16 @@ def test_match_table(frame, query, expected):
     assert set(hits[hits].index) == expected
 
 
+def test_near_counts_the_words_between_as_the_vendors_do():
+    """The issue's example: three words between "fraud" and "officer" is NEAR/3."""
+    frame = pd.DataFrame({"text": ["fraud by a fake officer", "officer: fraud", "fraud officer",
+                                   "fraud reported by a fake police officer"]})
+    assert Rule.parse("fraud NEAR/3 officer").match(frame).tolist() == [True, True, True, False]
+    assert Rule.parse("fraud NEAR/2 officer").match(frame).tolist() == [False, True, True, False]
+    assert Rule.parse("fraud ONEAR/0 officer").match(frame).tolist() == [False, False, True, False]
+    assert Rule.parse('"fraud officer"~3').match(frame).tolist() == [True, True, True, False]
+
+
 def test_every_case_also_matches_through_match_rules(frame):
     rules = [Rule.parse(q, name=f"case {i}") for i, (q, _) in enumerate(CASES)]
     out = match_rules(frame, rules)
@@ -183,7 +199,7 @@ ERRORS = [
     ("NEAR/3 fire", 1, "a term or '(' at the start of the query"),
     ("fire NEAR/x smoke", 10, "'/' and a number after NEAR"),
     ("fire NEAR smoke", 10, "'/' and a number after NEAR"),
-    ("fire NEAR/0 smoke", 11, "a number from 1 to"),
+    ("fire NEAR/201 smoke", 11, "a number from 0 to"),
     ("fire NEAR/3 (smoke AND ash)", 13, "terms joined by OR inside the group after NEAR/3"),
     ("(fire AND ash) NEAR/3 smoke", 1, "a term, phrase or (terms joined by OR) before NEAR/3"),
     ("fire NEAR/3", 12, "a term, phrase or '(' after NEAR/3"),
@@ -201,7 +217,7 @@ ERRORS = [
     ("https://opp.ca", 1, "site:host"),
     ('"a b c"~3', 1, "two words in the quotes"),
     ("a NEAR/" + "9" * 5000 + " b", 7, "'/' and a number after NEAR"),
-    ('"a b"~' + "9" * 5000, 7, "a number from 1 to"),
+    ('"a b"~' + "9" * 5000, 7, "a number from 0 to"),
 ]
 
 
@@ -403,8 +419,9 @@ def _reference_match(node, tokens) -> bool:
         return bool(spans(node))
     if isinstance(node, Near):
         a, b = spans(node.left), spans(node.right)
-        return any(1 <= s2 - e1 <= node.distance or
-                   (not node.ordered and 1 <= s1 - e2 <= node.distance)
+        # at most `distance` words between: positions 1 .. distance + 1 apart
+        return any(1 <= s2 - e1 <= node.distance + 1 or
+                   (not node.ordered and 1 <= s1 - e2 <= node.distance + 1)
                    for s1, e1 in a for s2, e2 in b)
     if isinstance(node, Not):
         return not _reference_match(node.child, tokens)
@@ -419,9 +436,9 @@ _terms = st.sampled_from(["fire", "FIRE", "feu", "evacuation", "évac*", "e?acua
 
 def _queries(max_leaves: int = 6):
     near = st.builds(lambda a, b, n, op: f"{a} {op}/{n} {b}", _terms, _terms,
-                     st.integers(1, 4), st.sampled_from(["NEAR", "ONEAR"]))
+                     st.integers(0, 4), st.sampled_from(["NEAR", "ONEAR"]))
     group = st.lists(_terms, min_size=1, max_size=3).map(lambda ts: "(" + " OR ".join(ts) + ")")
-    group_near = st.builds(lambda a, b, n: f"{a} NEAR/{n} {b}", group, group, st.integers(1, 3))
+    group_near = st.builds(lambda a, b, n: f"{a} NEAR/{n} {b}", group, group, st.integers(0, 3))
     leaf = st.one_of(_terms, near, group_near)
     return st.recursive(leaf, lambda inner: st.one_of(
         st.builds(lambda a, b, op: f"({a} {op} {b})", inner, inner,

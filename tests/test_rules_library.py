@@ -144,6 +144,9 @@ def test_save_and_reload_round_trip(tmp_path):
         (rule.name, rule.query, rule.severity, rule.description)
     assert again.version == rule.version
     assert again.created == again.updated == dt.datetime.now(dt.UTC).date()
+    # the same date twice is written twice, not as a YAML anchor and alias
+    assert "&id" not in text and "*id" not in text
+    assert text.count(f": {again.created.isoformat()}") == 2
     # saving again keeps created, overwrites in place
     save_rule(again, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["routes_fermees.yaml"]

@@ -82,7 +82,7 @@ def test_volume_total_matches_and_input_is_unchanged(demo):
 
 def test_bad_frequency_is_named():
     f = _mentions(["2026-11-02 13:10"])
-    with pytest.raises(ValueError, match="freq 'hourly' is not a pandas frequency"):
+    with pytest.raises(ValueError, match="freq='hourly' is not a pandas frequency"):
         trends.volume(f, freq="hourly")
 
 
@@ -148,7 +148,7 @@ def test_top_authors_ranks_by_reach_without_summing_audiences():
     assert out["reach"].tolist() == [1000, 500]
     assert out["mentions"].tolist() == [2, 1]
     assert trends.top_authors(f, by="engagement")["author"].iloc[0] == "@small"
-    with pytest.raises(ValueError, match="by must be one of reach, mentions, engagement"):
+    with pytest.raises(ValueError, match="by=.* is not accepted; use 'reach', 'mentions' or 'engagement'"):
         trends.top_authors(f, by="followers")
 
 

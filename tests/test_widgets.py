@@ -341,7 +341,7 @@ def test_rule_workbench_backtests_and_saves(frame, tmp_path):
     assert "scam" in wb.examples.value.lower()
     wb.query.value = "scam OR arnaque OR fraude"
     assert wb.hits_frame["count"].sum() >= expected
-    assert wb.save_rule() is None and "name" in wb.message.value
+    assert wb.save_rule() is None and "name" in wb.saved.value
     wb.name.value = "Phone scams"
     wb.owner.value = "analyst"
     path = wb.save_rule()
@@ -388,7 +388,8 @@ def test_response_queue_escapes_text():
     f = coerce(pd.DataFrame({
         "mention_id": ["1", "2"], "timestamp": pd.to_datetime(["2026-11-01T10:00Z"] * 2),
         "platform": "x", "author": ["@a", "@b"],
-        "text": [XSS[0] + " is this a scam?", XSS[1] + " unacceptable"],
+        "text": [XSS[0] + " is this a scam call from the police?",
+                 XSS[1] + " unacceptable, the police never called back"],
         "reach": [100, 10], "source": "t#1"}))
     q = ResponseQueue(f)
     assert len(q.queue) == 2

@@ -1,113 +1,84 @@
-"""listening.responses: which posts may need a reply, and in what order."""
+"""The response queue widget: ranked by ls.response_queue, filtered by kind, marks kept."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from listening.errors import SchemaError
-from listening.responses import HALF_LIFE_HOURS, response_candidates
-from listening.schema import coerce
+import listening as ls
 
-T0 = pd.Timestamp("2026-11-01T12:00Z")
+pytest.importorskip("ipywidgets")
 
 
-def _frame(rows: list[dict]) -> pd.DataFrame:
-    base = {"platform": "x", "author": "@someone", "reach": 100, "source": "t#1"}
-    out = pd.DataFrame([{**base, "mention_id": str(i), "timestamp": T0, **r}
-                        for i, r in enumerate(rows)])
-    return coerce(out)
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return ls.demo.generate(n_mentions=3_000, days=10, seed=21)[0]
 
 
-def test_finds_each_kind_in_english_and_french():
-    f = _frame([
-        {"text": "I will kill the officer who did this"},
-        {"text": "This is a hoax, the video was cut off on purpose"},
-        {"text": "Waited 3 hours, nobody cares"},
-        {"text": "Is the detachment open on Sunday?"},
-        {"text": "Un faux policier a appelé ma mère, arnaque!"},
-        {"text": "Personne ne répond au téléphone, c'est inacceptable"},
-        {"text": "Lovely sunset over the lake"},
-    ])
-    out = response_candidates(f).set_index("mention_id")
-    assert set(out.index) == {"0", "1", "2", "3", "4", "5"}
-    assert out.loc["0", "response_category"] == "threat"
-    assert out.loc["1", "response_category"] == "misinformation"
-    assert out.loc["2", "response_category"] == "complaint"
-    assert out.loc["3", "response_category"] == "question"
-    assert out.loc["4", "response_category"] == "misinformation"
-    assert out.loc["5", "response_category"] == "complaint"
-    assert "personne ne repond" in out.loc["5", "cues"]
+def test_shows_the_queue_in_rank_order_with_kind_and_reason(frame):
+    from listening.widgets import ResponseQueue
+
+    q = ResponseQueue(frame)
+    expected = ls.response_queue(frame)
+    assert q.queue["mention_id"].tolist() == expected["mention_id"].tolist()
+    assert q.page_frame["mention_id"].tolist() == expected["mention_id"].head(15).tolist()
+    html = q.table.value
+    assert ">Kind<" in html and ">Why<" in html and ">Priority<" in html
+    top = expected.iloc[0]
+    assert ls.responses.kind_label(top["kind"]) in html
+    assert f"<b>{len(expected):,}</b> posts to answer" in q.status.value
 
 
-def test_priority_is_reach_times_negativity_times_urgency():
-    f = _frame([
-        {"text": "Is the road open?", "reach": 100, "sentiment": 0.0},
-        {"text": "Is the road open?", "reach": 100_000, "sentiment": 0.0},
-        {"text": "Is the road open?", "reach": 100_000, "sentiment": -0.8},
-        {"text": "Is the road open?", "reach": 100_000, "sentiment": -0.8,
-         "timestamp": T0 - pd.Timedelta(hours=HALF_LIFE_HOURS)},
-    ])
-    out = response_candidates(f, now=T0).set_index("mention_id")
-    p = out["priority"]
-    assert p["1"] > p["0"]          # more reach
-    assert p["2"] > p["1"]          # more negative
-    assert p["3"] == pytest.approx(p["2"] / 2)   # one half-life older
-    row = out.loc["2"]
-    assert row["priority"] == pytest.approx(row["reach_factor"] * row["negativity"]
-                                            * row["urgency"])
-    assert out.index.tolist()[0] == "2"
-    assert "reach 100,000" in out.loc["2", "reason"] and "question" in out.loc["2", "reason"]
+def test_filter_by_kind_and_french_labels(frame):
+    from listening.widgets import ResponseQueue
+
+    q = ResponseQueue(frame, lang="fr")
+    assert ("fausse information à notre sujet", "misinformation") in q.category.options
+    q.category.value = "misinformation"
+    assert len(q.queue) > 0 and q.queue["categories"].str.contains("misinformation").all()
+    assert ">Pourquoi<" in q.table.value and "fausse information à notre sujet" in q.table.value
+    assert "publications à traiter" in q.status.value
 
 
-def test_threats_outrank_questions_and_labels_are_used():
-    f = _frame([
-        {"text": "Where do evacuees go?", "sentiment_label": "neutral"},
-        {"text": "Watch your back, we know where you live", "sentiment_label": "negative"},
-    ])
-    out = response_candidates(f)
-    assert out["mention_id"].tolist() == ["1", "0"]
-    assert out["negativity"].tolist() == [0.85, 0.5]
+def test_session_marks_leave_the_queue_and_come_back_with_who_and_note(frame):
+    from listening.widgets import ResponseQueue
+
+    q = ResponseQueue(frame)
+    first = q.page_frame["mention_id"].iloc[0]
+    q.pick.value = (first,)
+    q.by.value, q.note.value = "amy", "replied with the hours"
+    assert q.mark_handled() == 1
+    assert first not in set(q.queue["mention_id"])
+    assert "not saved" in q.status.value
+    q.include_handled.value = True
+    row = q.queue.set_index("mention_id").loc[first]
+    assert row["handled"] and row["handled_by"] == "amy"
+    assert "handled by amy on" in row["reason"] and "replied with the hours" in row["reason"]
+    assert "handled by amy" in q.table.value and "✓" in q.table.value
+    assert "Also shown: 1 handled" in q.status.value
 
 
-def test_retweets_and_own_accounts_are_not_candidates():
-    f = _frame([
-        {"text": "RT @jane: Is the 401 closed?"},
-        {"text": "Is the 401 closed?", "author": "@OPP_News"},
-        {"text": "Is the 401 closed?", "author": "@jane"},
-    ])
-    assert response_candidates(f)["mention_id"].tolist() == ["2"]
-    assert response_candidates(f, own_accounts=[])["mention_id"].tolist() == ["1", "2"]
+def test_store_marks_persist_for_the_next_shift(frame, tmp_path):
+    from listening.widgets import ResponseQueue
+
+    path = tmp_path / "store.duckdb"
+    with ls.open_store(path) as store:
+        store.add(frame)
+    q = ResponseQueue(frame, store=str(path))
+    ids = q.page_frame["mention_id"].head(2).tolist()
+    q.pick.value = tuple(ids)
+    q.by.value, q.note.value = "bo", "referred to detachment"
+    assert q.mark_handled() == 2
+    nxt = ResponseQueue(frame, store=str(path))
+    assert not nxt.queue["mention_id"].isin(ids).any()
+    nxt.include_handled.value = True
+    shown = nxt.queue.set_index("mention_id").loc[ids]
+    assert (shown["handled_by"] == "bo").all()
+    assert shown["reason"].str.contains("referred to detachment").all()
 
 
-def test_words_match_whole_words_only():
-    f = _frame([{"text": "Skill testing at the range today"},   # 'kill' inside a word
-                {"text": "A scammer called"}])                     # 'scam*' stem
-    assert response_candidates(f)["mention_id"].tolist() == ["1"]
+def test_nothing_selected_says_so(frame):
+    from listening.widgets import ResponseQueue
 
-
-def test_input_unchanged_empty_and_errors():
-    f = _frame([{"text": "Is it open?"}, {"text": "Nice"}])
-    before = f.copy()
-    response_candidates(f)
-    pd.testing.assert_frame_equal(f, before)
-    none = response_candidates(_frame([{"text": "Nice"}]))
-    assert none.empty and {"priority", "reason"} <= set(none.columns)
-    with pytest.raises(SchemaError, match="needs column"):
-        response_candidates(f.drop(columns="text"))
-    with pytest.raises(ValueError, match="unknown categories"):
-        response_candidates(f, categories=("rants",))
-    only = response_candidates(_frame([{"text": "Is it a scam?"}]), categories=("question",))
-    assert only["categories"].tolist() == ["question"]
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(max_size=60), min_size=1, max_size=8))
-def test_any_text_is_safe(texts):
-    """Regex metacharacters, emoji, empty strings: never an error, always sorted."""
-    f = _frame([{"text": t if t.strip() else "x"} for t in texts])
-    out = response_candidates(f)
-    assert out["priority"].is_monotonic_decreasing
-    assert set(out["mention_id"]) <= set(f["mention_id"])
+    q = ResponseQueue(frame)
+    assert q.mark_handled() == 0 and "Select posts" in q.status.value

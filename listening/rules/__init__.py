@@ -10,7 +10,9 @@ Query language (pasted Brandwatch / Talkwalker / Meltwater rules work as is)
 ---------------------------------------------------------------------------
 ``fire``            a word; also matches the hashtag ``#fire`` and handle ``@fire``
 ``"road closure"``  an exact phrase (consecutive words); “curly” and « French »
-                    quotes work too; ``"a b"~5`` (Talkwalker) means ``a NEAR/5 b``
+                    quotes work too; ``"a b"~5`` (Talkwalker, Lucene) means ``a NEAR/5 b``
+                    (either order; Lucene charges two extra moves for the reversed
+                    order, so it is a little stricter there)
 ``a AND b``         both; ``AND``, ``OR``, ``NOT`` must be upper case (``and`` is a word)
 ``a b``             **implicit AND**: adjacent operands are joined with AND
 ``a OR b``          either
@@ -20,7 +22,10 @@ Query language (pasted Brandwatch / Talkwalker / Meltwater rules work as is)
 ``organi?e``        ``?``: exactly one character. Inside or at the end of a word,
                     never first. In quoted phrases ``*`` is a wildcard but ``?`` is
                     punctuation, so a pasted sentence ending in "?" still matches
-``a NEAR/n b``      ``a`` and ``b`` within n words, either order (adjacent = 1);
+``a NEAR/n b``      ``a`` and ``b`` with at most n words *between* them, either
+                    order: ``fraud NEAR/3 officer`` matches "fraud by a fake
+                    officer"; ``NEAR/0`` means adjacent. This is how Brandwatch's
+                    NEAR/n and Lucene's (Talkwalker's) proximity slop count;
 ``a ONEAR/n b``     ... with ``a`` first (Brandwatch's ``NEAR/nf`` is accepted too).
                     Either side may be a term, phrase or ``(group OR of terms)``
 ``#tag``, ``@user`` only the hashtag / only the handle
@@ -57,13 +62,14 @@ mention frame the single table every stage takes (filters in the explorer are
 is one ``melt`` away.
 
 Public names: :class:`Rule`, :func:`load_rules`, :func:`save_rule`,
-:func:`match_rules`, :func:`backtest`, :class:`BacktestResult`,
+:func:`match_rules`, :func:`backtest`, :class:`BacktestResult`, :func:`dead_filters`,
 :class:`TokenIndex`.
 """
 
 from __future__ import annotations
 
 from .backtest import BacktestResult, backtest
+from .filters import dead_filters
 from .index import TokenIndex
 from .library import load_rule, load_rules, save_rule
 from .parser import parse_query
@@ -74,6 +80,7 @@ __all__ = [
     "Rule",
     "TokenIndex",
     "backtest",
+    "dead_filters",
     "load_rule",
     "load_rules",
     "match_rules",

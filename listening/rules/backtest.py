@@ -9,7 +9,7 @@ near-miss
     parts of each alternative (a plain-term alternative has none). At least one
     part with words must be present (a field filter alone never makes a
     near-miss). Ranked by the share of parts present; ``reason`` says what was
-    missing, which NOT excluded it, or that a NEAR's sides were too far apart.
+    missing, which NOT excluded it, or that a NEAR's sides had too many words between.
 alert
     A time bin (``freq``) whose hit count reaches ``alert_threshold``;
     consecutive alerting bins merge into one alert. The alert is *raised at* the
@@ -85,7 +85,7 @@ class BacktestResult:
                 f"alerts={int(self.metric('alerts'))})")
 
 
-def backtest(rule: Rule | str, frame: pd.DataFrame, labels=None, incidents=None, *,
+def backtest(rule: Rule | str, frame: pd.DataFrame, *, labels=None, incidents=None,
              freq: str = "1D", alert_threshold: int | None = None,
              n_examples: int = DEFAULT_EXAMPLES, index: TokenIndex | None = None
              ) -> BacktestResult:
@@ -348,7 +348,9 @@ def _near_misses(rule: Rule, frame: pd.DataFrame, index: TokenIndex, hits: np.nd
             reasons.append(f"missing {' and '.join(lack)}")
         elif near is not None:
             order = " in that order" if near.ordered else ""
-            reasons.append(f"both sides present but not within {near.distance} words{order}")
+            words = "word" if near.distance == 1 else "words"
+            reasons.append(f"both sides present but more than {near.distance} {words} "
+                           f"between them{order}")
         else:
             reasons.append("every part present but not combined as the rule requires")
     table["matched_terms"], table["missing_terms"] = matched, missing

@@ -7,10 +7,18 @@ of the index:
 
 * phrase ``"w1 w2 .. wk"``: starts ``s`` of ``w1`` such that ``s + i`` is an
   occurrence of ``w(i+1)`` and ``s + k - 1`` is still in the same text;
-* ``A NEAR/n B``: some occurrence of B starts 1..n words after an occurrence of
-  A ends, or (unordered NEAR only) A starts 1..n words after B ends. Words are
-  counted across punctuation and line breaks; adjacent words are 1 apart, so
-  ``NEAR/1`` means adjacent and ``NEAR/3`` allows two words in between.
+* ``A NEAR/n B``: at most ``n`` words lie *between* an occurrence of A and one of
+  B (B after A, or, unordered NEAR only, A after B). Words are counted across
+  punctuation and line breaks. So ``NEAR/0`` means adjacent and
+  ``fraud NEAR/3 officer`` matches "fraud by a fake officer" (three words
+  between). This is how the vendors whose rules analysts paste here count:
+  Brandwatch's ``Summer NEAR/1f Holiday`` captures "Summer sun holiday" and
+  ``NEAR/0f`` is an adjacent pair (community.brandwatch.com, "Boolean explained:
+  proximity operators"); Lucene's phrase slop, which Talkwalker's ``"a b"~n``
+  follows, is "the number of other words permitted between words in query
+  phrase" (Lucene ``PhraseQuery.setSlop``; ``"quick fox"~1`` matches "quick brown
+  fox"); Oracle Endeca's NEAR/ONEAR take "the maximum number of words between the
+  two terms". Meltwater's help pages on NEAR were not found to check.
 
 Every step is a sort, a binary search or a gather over posting lists, so the
 cost is linear (times a log) in the number of occurrences of the rule's words,
@@ -106,15 +114,16 @@ def _occurrences(node: Node, index: TokenIndex) -> tuple[np.ndarray, np.ndarray]
     return starts, ends
 
 
-def _follows(ends: np.ndarray, starts: np.ndarray, distance: int,
+def _follows(ends: np.ndarray, starts: np.ndarray, between: int,
              index: TokenIndex) -> np.ndarray:
-    """Text ids where some ``starts`` lies 1..distance words after one of ``ends``."""
+    """Text ids where some ``starts`` follows one of ``ends`` with at most ``between``
+    words in between (positions ``end + 1 .. end + between + 1``)."""
     if ends.size == 0 or starts.size == 0:
         return np.zeros(0, dtype=np.int64)
     texts = index.text_of(ends)
     last = index.token_offsets[texts + 1] - 1
     lo = ends + 1
-    hi = np.minimum(ends + distance, last)
+    hi = np.minimum(ends + between + 1, last)
     found = np.searchsorted(starts, hi, side="right") > np.searchsorted(starts, lo, side="left")
     return texts[found & (lo <= hi)]
 

@@ -104,7 +104,8 @@ class Words:
 
 @dataclass(frozen=True)
 class Near:
-    """``left`` within ``distance`` words of ``right`` (``ordered``: left first)."""
+    """``left`` and ``right`` with at most ``distance`` words *between* them
+    (``ordered``: left first). ``NEAR/0`` is an adjacent pair; see :mod:`.engine`."""
 
     left: Node
     right: Node
@@ -288,9 +289,9 @@ def _classify(query: str, lexeme: str, pos: int) -> _Tok:
                          f"number of words after {op} (e.g. {op}/5)",
                          f"'/' and a number after {op}")
         distance = int(m.group(2))
-        if not 1 <= distance <= MAX_NEAR:
+        if not 0 <= distance <= MAX_NEAR:
             raise _error(query, pos + len(m.group(1)) + 1, f"{lexeme}: expected a number of "
-                         f"words from 1 to {MAX_NEAR}", f"a number from 1 to {MAX_NEAR}")
+                         f"words from 0 to {MAX_NEAR}", f"a number from 0 to {MAX_NEAR}")
         ordered = m.group(1) == "ONEAR" or m.group(3) == "f"
         return _Tok("NEAR", lexeme, pos, (distance, ordered))
     m = _FIELD.fullmatch(lexeme)
@@ -496,9 +497,9 @@ def _tilde(query: str, tok: _Tok) -> Node:
         raise _error(query, tok.pos, f"'\"...\"~{distance}' proximity needs exactly two words: "
                      "expected two words in the quotes, or use NEAR/n between groups",
                      "two words in the quotes")
-    if not 1 <= distance <= MAX_NEAR:
+    if not 0 <= distance <= MAX_NEAR:
         raise _error(query, tok.pos + len(text) + 3, f"~{distance}: expected a number of words "
-                     f"from 1 to {MAX_NEAR}", f"a number from 1 to {MAX_NEAR}")
+                     f"from 0 to {MAX_NEAR}", f"a number from 0 to {MAX_NEAR}")
     a, b = (Words((w,), source=w.body, pos=tok.pos) for w in words.words)
     return Near(a, b, distance, False, pos=tok.pos)
 

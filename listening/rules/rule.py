@@ -158,14 +158,27 @@ class Rule:
         return {name: getattr(self, name) for name in FIELD_ORDER}
 
     def to_yaml(self) -> str:
-        """The rule as a YAML document (``yaml.safe_dump``), headed by its version."""
-        body = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        """The rule as a YAML document (``yaml.safe_dump``), headed by its version.
+
+        No anchors or aliases: ``created`` and ``updated`` are often the same date
+        object, which PyYAML would otherwise write as ``&id001`` / ``*id001``, a
+        form analysts editing the file do not recognise.
+        """
+        body = yaml.dump(self.to_dict(), Dumper=_PlainDumper, sort_keys=False,
+                         allow_unicode=True, width=100)
         return f"# version: {self.version}\n{body}"
 
     def with_dates(self, today: dt.date | None = None) -> Rule:
         """A copy stamped ``updated=today`` (and ``created`` if it had none)."""
         today = today or dt.datetime.now(dt.UTC).date()
         return replace(self, created=self.created or today, updated=today)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """``yaml.SafeDumper`` that never writes anchors (``&id001``) for repeated values."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
 
 
 def _index_for(frame: pd.DataFrame, index: TokenIndex | None) -> TokenIndex:

@@ -1,56 +1,86 @@
-"""Response queue: posts that may need a reply, most urgent first, with mark-as-handled.
+"""Response queue: the posts to answer, most urgent first, with mark-as-handled.
 
-The ranking is :func:`listening.responses.response_candidates` (reach × negativity ×
-urgency, with a plain-language ``reason``); this widget pages through it, lets the
-analyst tick posts and mark them handled. Handled marks go to the store
-(``store.mark_handled``), so the next shift does not answer the same post twice.
+The queue is :func:`listening.response_queue` (who is left out, what is queued and in
+what order are documented there); this widget pages through it, filters it by kind,
+and lets the analyst tick posts and mark them handled with their name and a note.
+Marks go to the store (``Store.mark_handled``), so the next shift does not answer the
+same post twice; "show handled" brings them back, saying who handled each, when and
+with what note.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ..responses import CATEGORIES, response_candidates
-from ._common import StoreRef, escape, posts_html
+from ..report import posts_table_html
+from ..responses import KINDS, kind_label, response_queue
+from ._common import StoreRef, escape
 
 __all__ = ["ResponseQueue"]
 
 PAGE_SIZE = 15
-QUEUE_COLUMNS = ("priority", "response_category", "reason", "timestamp", "platform", "author",
-                 "text", "reach", "url")
+QUEUE_COLUMNS = ("priority", "kind_label", "reason", "timestamp", "platform", "author", "text",
+                 "reach", "url")
+_WORDS = {
+    "en": {"kind": "kind", "all": "all kinds", "show_handled": "show handled", "by": "by",
+           "note": "note", "mark": "mark handled", "previous": "previous", "next": "next",
+           "select": "select", "your_name": "your name", "note_hint": "replied / referred to …",
+           "priority": "Priority", "kind_label": "Kind", "reason": "Why",
+           "pick_first": "Select posts to mark first.",
+           "status": "<b>{n}</b> posts to answer (page {page} of {pages}).",
+           "marked": " Marked {n} handled — {where}.",
+           "handled_shown": " Also shown: {n} handled (✓)."},
+    "fr": {"kind": "type", "all": "tous les types", "show_handled": "voir les traités",
+           "by": "par", "note": "note", "mark": "marquer traité", "previous": "précédent",
+           "next": "suivant", "select": "choisir", "your_name": "votre nom",
+           "note_hint": "répondu / transmis à …", "priority": "Priorité", "kind_label": "Type",
+           "reason": "Pourquoi", "pick_first": "Choisissez d'abord des publications.",
+           "status": "<b>{n}</b> publications à traiter (page {page} sur {pages}).",
+           "marked": " {n} marquée(s) traitée(s) — {where}.",
+           "handled_shown": " Aussi affichées : {n} déjà traitées (✓)."},
+}
 
 
 class ResponseQueue:
-    """Ranked posts needing a reply.
+    """Ranked posts needing a reply, with mark-as-handled.
 
     Parameters
     ----------
     frame : DataFrame
-        Mentions (sentiment columns used when present), see ``response_candidates``.
+        Mentions, see :func:`listening.response_queue`.
     store : Store, path or None
-        Where handled marks are saved and read (``mark_handled`` / ``handled``).
+        Where handled marks are saved and read (``mark_handled`` / ``handled``);
+        None keeps them for this session only.
     now : Timestamp, optional
-        Passed to ``response_candidates`` (default: the newest post).
+        Passed to ``response_queue`` (default: the newest post).
+    lang : {"en", "fr"}
+        Language of the labels and of the reasons.
     """
 
     def __init__(self, frame: pd.DataFrame, *, store=None, now=None,
-                 page_size: int = PAGE_SIZE) -> None:
+                 page_size: int = PAGE_SIZE, lang: str = "en") -> None:
         import ipywidgets as w
 
+        self.frame = frame
+        self.now = now
+        self.lang = lang
+        self.words = _WORDS[lang]
         self.store = StoreRef(store)
-        self.candidates = response_candidates(frame, now=now)
-        self._handled_here: set[str] = set()
+        self._handled_here: list[dict] = []
         self.page_size = page_size
         self.page = 0
-        self.category = w.Dropdown(options=["all", *CATEGORIES], description="kind")
-        self.include_handled = w.Checkbox(value=False, description="show handled")
-        self.pick = w.SelectMultiple(options=[], rows=page_size, description="select",
+        words = self.words
+        self.category = w.Dropdown(
+            options=[(words["all"], "all"), *((kind_label(k, lang), k) for k in KINDS)],
+            description=words["kind"])
+        self.include_handled = w.Checkbox(value=False, description=words["show_handled"])
+        self.pick = w.SelectMultiple(options=[], rows=page_size, description=words["select"],
                                      layout=w.Layout(width="100%"))
-        self.by = w.Text(description="by", placeholder="your name")
-        self.note = w.Text(description="note", placeholder="replied / referred to …")
-        self.mark = w.Button(description="mark handled", icon="check", button_style="success")
-        self.prev_page = w.Button(description="previous", icon="arrow-left")
-        self.next_page = w.Button(description="next", icon="arrow-right")
+        self.by = w.Text(description=words["by"], placeholder=words["your_name"])
+        self.note = w.Text(description=words["note"], placeholder=words["note_hint"])
+        self.mark = w.Button(description=words["mark"], icon="check", button_style="success")
+        self.prev_page = w.Button(description=words["previous"], icon="arrow-left")
+        self.next_page = w.Button(description=words["next"], icon="arrow-right")
         self.status = w.HTML()
         self.table = w.HTML()
         for control in (self.category, self.include_handled):
@@ -66,20 +96,23 @@ class ResponseQueue:
         self.refresh()
 
     # ----------------------------------------------------------------- data
-    def handled_ids(self) -> set[str]:
-        """Ids marked handled (in the store, or in this session when there is none)."""
+    def handled_marks(self) -> pd.DataFrame:
+        """``mention_id, by, note, at`` of handled posts (the store's, or this session's)."""
         if self.store.persistent:
-            return set(self.store.call("handled")["mention_id"].astype(str))
-        return set(self._handled_here)
+            return self.store.call("handled")
+        return pd.DataFrame(self._handled_here, columns=["mention_id", "by", "note", "at"])
+
+    def handled_ids(self) -> set[str]:
+        """Ids marked handled."""
+        return set(self.handled_marks()["mention_id"].astype(str))
 
     @property
     def queue(self) -> pd.DataFrame:
-        """The candidates the current filters show, highest priority first."""
-        out = self.candidates
+        """The queued posts the current filters show, highest priority first."""
+        out = response_queue(self.frame, now=self.now, handled=self.handled_marks(),
+                             include_handled=self.include_handled.value, lang=self.lang)
         if self.category.value != "all":
             out = out[out["categories"].str.contains(self.category.value, regex=False)]
-        if not self.include_handled.value:
-            out = out[~out["mention_id"].astype(str).isin(self.handled_ids())]
         return out
 
     # -------------------------------------------------------------- actions
@@ -87,14 +120,18 @@ class ResponseQueue:
         """Mark ``mention_ids`` (default: the selected posts) handled; returns how many."""
         ids = [str(i) for i in (self.pick.value if mention_ids is None else mention_ids)]
         if not ids:
-            self.status.value = "<em>Select posts to mark first.</em>"
+            self.status.value = f"<em>{escape(self.words['pick_first'])}</em>"
             return 0
+        by, note = self.by.value.strip(), self.note.value.strip()
         if self.store.persistent:
-            self.store.call("mark_handled", ids, by=self.by.value.strip(),
-                            note=self.note.value.strip())
-        self._handled_here.update(ids)
+            self.store.call("mark_handled", ids, by=by, note=note)
+        else:
+            at = pd.Timestamp.now(tz="UTC")   # when the analyst clicked: a record, not a result
+            self._handled_here += [{"mention_id": i, "by": by, "note": note, "at": at}
+                                   for i in ids]
         self.refresh()
-        self.status.value += f" Marked {len(ids)} handled — {escape(self.store.describe())}."
+        self.status.value += escape(self.words["marked"].format(
+            n=len(ids), where=self.store.describe()))
         return len(ids)
 
     def _reset_page(self) -> None:
@@ -114,14 +151,22 @@ class ResponseQueue:
         lo = self.page * self.page_size
         shown = queue.iloc[lo:lo + self.page_size]
         self.page_frame = shown
-        columns = [c for c in QUEUE_COLUMNS if c in shown.columns]
-        table = shown.loc[:, columns].assign(priority=shown["priority"].round(2))
-        self.table.value = posts_html(table, columns)
+        labels = [kind_label(k, self.lang) for k in shown["kind"]]
+        # the Kind column already names the kind: "Why" shows the rest of the reason
+        why = [("✓ " if done else "") + r.removeprefix(label).removeprefix(" · ")
+               for r, label, done in zip(shown["reason"].astype(str), labels, shown["handled"])]
+        table = shown.assign(priority=shown["priority"].round(2), kind_label=labels, reason=why)
+        headers = {c: self.words[c] for c in ("priority", "kind_label", "reason")}
+        self.table.value = ("<p><em>—</em></p>" if shown.empty else posts_table_html(
+            table, QUEUE_COLUMNS, lang=self.lang, max_rows=len(table), headers=headers))
         self.pick.options = [
-            (f"{r.priority:.2f} · {r.response_category} · {str(r.text)[:90]}", str(r.mention_id))
-            for r in shown.itertuples(index=False)]
-        self.status.value = (f"<b>{len(queue):,}</b> posts may need a reply "
-                             f"(page {self.page + 1} of {pages}).")
+            (f"{r.priority:.2f} · {kind_label(r.kind, self.lang)} · {str(r.text)[:90]}",
+             str(r.mention_id)) for r in shown.itertuples(index=False)]
+        done = int(queue["handled"].sum())
+        self.status.value = self.words["status"].format(n=f"{len(queue) - done:,}",
+                                                        page=self.page + 1, pages=pages)
+        if done:
+            self.status.value += escape(self.words["handled_shown"].format(n=f"{done:,}"))
         self.prev_page.disabled = self.page == 0
         self.next_page.disabled = self.page + 1 >= pages
 

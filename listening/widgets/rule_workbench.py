@@ -1,9 +1,11 @@
 """Rule workbench: type a monitoring rule, see at once what it would have caught.
 
 Every change of the query parses it (``Rule.parse``): a syntax error is shown with
-its caret under the fault; a valid rule is backtested over the frame
-(``listening.backtest``) and its hits over time, figures, example hits and near
-misses are drawn. A good rule is saved to the rule library (YAML, ``data/rules``)
+its caret under the fault and the previous rule's chart and tables are cleared; a
+valid rule is backtested over the frame (``listening.backtest``) and its hits over
+time, figures, example hits and near misses are drawn, with a warning for any field
+filter that matches no mention here (``lang:es`` when nothing is in Spanish, see
+:func:`listening.rules.dead_filters`). A good rule is saved to the rule library (YAML, ``data/rules``)
 with ``save_rule``, where ``enrich`` and the CLI pick it up.
 """
 
@@ -13,12 +15,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ListeningError, RuleSyntaxError
+from ..errors import ListeningError, MentionDataError, RuleSyntaxError
 from ._common import chart_widget, escape, posts_html
 
 __all__ = ["RuleWorkbench", "default_rules_folder"]
 
 EXAMPLE_COLUMNS = ("timestamp", "platform", "author", "text", "reach", "url")
+# The short reference shown under the rule box (the full one: ``help(listening.rules)``).
+HELP_HTML = (
+    "<details><summary>Query help</summary><ul style='margin:4px 0'>"
+    "<li><code>a AND b</code>, <code>a b</code> (AND), <code>a OR b</code>, "
+    "<code>NOT a</code> / <code>-a</code>, <code>( … )</code>; operators in capitals</li>"
+    "<li><code>\"road closure\"</code> exact phrase; <code>evac*</code> any ending, "
+    "<code>organi?e</code> one character</li>"
+    "<li><code>a NEAR/n b</code>: at most <i>n</i> words <b>between</b> a and b, either "
+    "order (<code>fraud NEAR/3 officer</code> matches “fraud by a fake officer”; "
+    "<code>NEAR/0</code> = adjacent), as Brandwatch's NEAR/n and Lucene's "
+    "<code>\"a b\"~n</code> count; <code>a ONEAR/n b</code> or <code>NEAR/nf</code>: "
+    "a first</li>"
+    "<li><code>#tag</code>, <code>@handle</code>, <code>platform:x</code>, "
+    "<code>lang:fr</code>, <code>author:…</code>, <code>site:cbc.ca</code>, "
+    "<code>country:CA</code>; <code>{BP}</code> exact case and accents</li>"
+    "</ul></details>")
 
 
 def default_rules_folder() -> Path:
@@ -33,13 +51,24 @@ def default_rules_folder() -> Path:
     return default_store_path().parent / "rules"
 
 
+def _number(name: str, value) -> str:
+    """A metric as an analyst reads it: counts with thousands, rates as percentages."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and pd.notna(value):
+        if any(word in str(name) for word in ("rate", "precision", "recall", "share")):
+            return f"{value:.1%}"
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.2f}"
+    return str(value)
+
+
 def _frame_table(frame: pd.DataFrame) -> str:
     """A small escaped HTML table of an arbitrary frame (metrics and the like)."""
     if frame is None or len(frame) == 0:
         return ""
     head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
-                   for row in frame.itertuples(index=False))
+    rows = "".join("<tr>" + "".join(f"<td>{escape(_number(row[0], v))}</td>" for v in row)
+                   + "</tr>" for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -52,7 +81,8 @@ def _hits_series(hits: pd.DataFrame) -> pd.DataFrame:
         count = next((c for c in hits.columns if c != time
                       and pd.api.types.is_numeric_dtype(hits[c])), None)
     if time is None or count is None:
-        raise ValueError(f"backtest hits_over_time has no time/count columns: {list(hits.columns)}")
+        raise MentionDataError(f"backtest hits_over_time has no time/count columns: "
+                               f"{list(hits.columns)}")
     return pd.DataFrame({"timestamp": hits[time], "count": hits[count]})
 
 
@@ -89,7 +119,10 @@ class RuleWorkbench:
         self.severity = w.BoundedIntText(value=5, min=1, max=10, description="severity")
         self.language = w.Dropdown(options=["und", "en", "fr", "en+fr"], description="language")
         self.save = w.Button(description="save to library", icon="save", button_style="primary")
+        self.saved = w.HTML()   # "saved" (or why not) right by the button
+        self.help = w.HTML(HELP_HTML)
         self.message = w.HTML()
+        self.warnings = w.HTML()
         self.figures = w.HTML()
         self.chart = chart_widget()
         self.examples = w.HTML()
@@ -97,10 +130,11 @@ class RuleWorkbench:
         self.query.observe(lambda _: self.run(), names="value")
         self.save.on_click(lambda _: self.save_rule())
         self.widget = w.VBox([
-            self.query, self.message, self.figures, self.chart, self.examples, self.near_misses,
+            self.query, self.help, self.message, self.warnings, self.figures, self.chart,
+            self.examples, self.near_misses,
             w.HBox([self.name, self.description]), w.HBox([self.owner, self.severity,
                                                            self.language]),
-            self.save])
+            w.HBox([self.save, self.saved])])
         self.widget.add_class("listening-rule-workbench")
         self.run()
 
@@ -110,6 +144,7 @@ class RuleWorkbench:
 
         text = self.query.value
         self.rule, self.error, self.result = None, None, None
+        self.saved.value = ""   # a changed rule is not the one saved
         if not text.strip():
             self.message.value = "<em>Type a rule, e.g. <code>scam OR fraude</code>.</em>"
             self._clear()
@@ -123,6 +158,10 @@ class RuleWorkbench:
             self._clear()
             return
         self.result = rules.backtest(self.rule, self.frame)
+        dead = rules.dead_filters(self.rule, self.frame)
+        self.warnings.value = "".join(
+            f'<div class="listening-rule-warning" style="color:#8a5300">⚠ {escape(line)}</div>'
+            for line in dead)
         self.hits_frame = _hits_series(self.result.hits_over_time)
         from ..charts import volume_chart
 
@@ -139,18 +178,23 @@ class RuleWorkbench:
             else ""
 
     def _clear(self) -> None:
+        """Forget the previous rule's results: figures, chart, examples and warnings."""
+        import altair as alt
+
         self.hits_frame = pd.DataFrame({"timestamp": [], "count": []})
         self.figures.value = self.examples.value = self.near_misses.value = ""
+        self.warnings.value = ""
+        self.chart.chart = alt.Chart(pd.DataFrame({"x": []})).mark_point()
 
     def save_rule(self) -> Path | None:
         """Save the current rule with the form's name and metadata; returns the file written."""
         from .. import rules
 
         if self.rule is None:
-            self.message.value = "<em>Nothing to save: the rule does not parse yet.</em>"
+            self.saved.value = "<em>Nothing to save: the rule does not parse yet.</em>"
             return None
         if not self.name.value.strip():
-            self.message.value = "<em>Give the rule a name before saving.</em>"
+            self.saved.value = "<em>Give the rule a name before saving.</em>"
             return None
         try:
             rule = rules.Rule.parse(self.query.value, name=self.name.value.strip(),
@@ -159,9 +203,10 @@ class RuleWorkbench:
                                     language=self.language.value)
             path = rules.save_rule(rule, self.folder)
         except ListeningError as exc:
-            self.message.value = f'<pre style="color:#b00020">{escape(str(exc))}</pre>'
+            self.saved.value = f'<pre style="color:#b00020">{escape(str(exc))}</pre>'
             return None
-        self.message.value = f"Saved <b>{escape(rule.name)}</b> to {escape(path)}."
+        self.saved.value = (f'<span class="listening-saved" style="color:#1b5e20">✓ saved '
+                            f"<b>{escape(rule.name)}</b> to {escape(path)}</span>")
         return Path(path)
 
     def _repr_mimebundle_(self, **kwargs):
