@@ -41,7 +41,7 @@ its author. Leave the ``url`` column out of the export (``columns=``) when the
 reader must not be able to look posts up.
 
 Accounts on the allow-list (official and media accounts, from
-``listening/resources/export/allow_list.yaml``) stay readable everywhere.
+``listening/resources/accounts.yaml``) stay readable everywhere.
 Finding the forms is :mod:`listening.handles`'s job; this module keys them.
 """
 
@@ -52,12 +52,11 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from .accounts import institutional_accounts
 from .errors import OptionError
 from .handles import CANDIDATE, HandleRewriter, handle_key, is_missing
 
@@ -96,9 +95,7 @@ _SKIP = {"source", "platform", "language", "country", "sentiment_label"}
 
 @lru_cache(maxsize=1)
 def _default_allow() -> frozenset[str]:
-    text = resources.files("listening").joinpath("resources/export/allow_list.yaml").read_text("utf-8")
-    data = yaml.safe_load(text) or {}
-    return frozenset(handle_key(h) for group in data.values() for h in (group or []))
+    return frozenset().union(*institutional_accounts().values())
 
 
 def default_allow_list() -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 Who is left out
     News outlets, official and partner accounts and the organisation's own accounts
-    (the editable list ``listening/resources/responses/accounts.yaml``), anything on
+    (the editable list ``listening/resources/accounts.yaml``), anything on
     the ``news`` platform, and plain retweets (``RT @…``: a reply goes to the
     original post).
 
@@ -46,7 +46,6 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,7 +53,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from .errors import OptionError, check_option
+from .accounts import institutional_accounts
+from .errors import check_option
+from .handles import handle_key
 from .rules import Rule, TokenIndex
 from .schema import require_columns
 from .text import RETWEET_PREFIX, fold_accents
@@ -89,44 +90,18 @@ def response_cues() -> dict:
     return yaml.safe_load(text)
 
 
-@lru_cache(maxsize=1)
-def _default_accounts() -> dict:
-    text = resources.files("listening").joinpath("resources/responses/accounts.yaml") \
-        .read_text("utf-8")
-    return yaml.safe_load(text)
-
-
-def _handle(value: str) -> str:
-    value = str(value).strip().lower()
-    return value.removeprefix("@").removeprefix("u/")
-
-
 def excluded_accounts(accounts: str | os.PathLike | Mapping | None = None) -> dict[str, set[str]]:
     """The accounts never queued, by group (``own``, ``official``, ``partners``, ``news``).
 
-    ``accounts`` is a YAML file shaped like ``resources/responses/accounts.yaml``, a
+    ``accounts`` is a YAML file shaped like ``listening/resources/accounts.yaml`` (the
+    institutional accounts, :func:`listening.accounts.institutional_accounts`), a
     mapping of group -> handles, or None for that packaged file. Handles are
-    returned lower-cased without a leading ``@`` or ``u/``.
+    normalised by :func:`listening.handles.handle_key` (lower case, no ``@`` or ``u/``).
 
     >>> sorted(excluded_accounts({"own": ["@OPP_News"], "news": ["CBCToronto"]}).items())
     [('news', {'cbctoronto'}), ('own', {'opp_news'})]
     """
-    if accounts is None:
-        data = _default_accounts()
-    elif isinstance(accounts, Mapping):
-        data = accounts
-    else:
-        try:
-            data = yaml.safe_load(Path(accounts).read_text(encoding="utf-8")) or {}
-        except OSError as exc:
-            raise OptionError(f"accounts={str(accounts)!r} cannot be read ({exc.strerror}): "
-                              "pass a YAML file like listening/resources/responses/"
-                              "accounts.yaml, or a dict of group -> handles",
-                              name="accounts", value=accounts) from None
-    if not isinstance(data, Mapping):
-        raise OptionError(f"accounts must map groups (own, official, partners, news) to lists "
-                          f"of handles, got {type(data).__name__}", name="accounts", value=data)
-    return {str(group): {_handle(h) for h in (handles or [])} for group, handles in data.items()}
+    return {group: set(handles) for group, handles in institutional_accounts(accounts).items()}
 
 
 def kind_label(kind: str, lang: str = "en") -> str:
@@ -195,7 +170,7 @@ def _eligible(posts: pd.DataFrame, text: pd.Series, never: set[str]) -> np.ndarr
         ok &= (posts["platform"].astype("string") != "news").to_numpy(dtype=bool, na_value=True)
     if "author" in posts.columns and never:
         codes, authors = pd.factorize(posts["author"].astype("string"))
-        excluded = np.array([_handle(a) in never for a in authors] + [False], dtype=bool)
+        excluded = np.array([handle_key(a) in never for a in authors] + [False], dtype=bool)
         ok &= ~excluded[codes]   # code -1 (no author) picks the trailing False
     return ok
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from listening import exporting
-from listening.demo import MEDIA_ACCOUNTS, OFFICIAL_ACCOUNTS, generate
+from listening.demo import MEDIA_ACCOUNTS, OFFICIAL_ACCOUNTS, PARTNER_ACCOUNTS, generate
 from listening.errors import OptionError, SchemaError, UnsafePathError
 from listening.exporting import FORMULA_PREFIXES, export, neutralise, safe_join
 from listening.provenance import data_hash
@@ -114,7 +114,7 @@ def test_alerts_frame_exports_without_mention_columns(tmp_path):
 
 
 def _private_keys(frame: pd.DataFrame) -> set[str]:
-    allowed = {handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS]}
+    allowed = {handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS, *PARTNER_ACCOUNTS]}
     return {handle_key(a) for a in frame["author"].dropna()} - allowed - {""}
 
 
@@ -139,12 +139,12 @@ def test_pseudonyms_are_stable_and_keyed(tmp_path, demo):
                                    secret=OTHER_SECRET))
     assert one["author"].tolist() == two["author"].tolist()
     private = ~demo["author"].map(handle_key).isin(
-        [handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS]])
+        [handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS, *PARTNER_ACCOUNTS]])
     assert (one["author"][private] != other["author"][private]).all()
     # the same person gets the same token as author and as @mention in a retweet
     rt = demo[demo["text"].str.startswith("RT @")].iloc[0]
     quoted = re.match(r"RT (@\w+):", rt["text"]).group(1)
-    if handle_key(quoted) not in {handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS]}:
+    if handle_key(quoted) not in {handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS, *PARTNER_ACCOUNTS]}:
         token = pseudonym(quoted, SECRET)
         assert one.loc[demo.index.get_loc(rt.name), "text"].startswith(f"RT @{token}:")
     assert pseudonym("@Jane", SECRET) == pseudonym(" jane", SECRET)

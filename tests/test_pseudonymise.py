@@ -250,10 +250,10 @@ def test_export_and_candidate_list_do_not_reidentify_anyone(tmp_path):
 def test_pseudonymised_xlsx_of_the_demo_names_no_private_account(tmp_path):
     from openpyxl import load_workbook
 
-    from listening.demo import MEDIA_ACCOUNTS, OFFICIAL_ACCOUNTS, generate
+    from listening.demo import MEDIA_ACCOUNTS, OFFICIAL_ACCOUNTS, PARTNER_ACCOUNTS, generate
 
     frame, _ = generate(n_mentions=800, days=3, seed=5)
-    allowed = {handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS]}
+    allowed = {handle_key(h) for h in [*OFFICIAL_ACCOUNTS, *MEDIA_ACCOUNTS, *PARTNER_ACCOUNTS]}
     private = {handle_key(a) for a in frame["author"].dropna()} - allowed - {""}
     path = export(frame, tmp_path / "d.xlsx", pseudonymise=True, secret=SECRET)
     cells = [str(c.value) for row in load_workbook(path)["data"].iter_rows() for c in row
