@@ -223,6 +223,11 @@ def purge(store, older_than=DEFAULT_RETENTION) -> PurgeResult:
     if failures.free_bytes(store.path.parent) < needed:
         raise failures.disk_full(store.path, action="the purge's rebuilt copy and its backup",
                                  needed=needed, state="Nothing was purged.")
+    from tqdm.auto import tqdm
+
+    # steps: copy the store, read it back, each backup generation, the new backup
+    bar = tqdm(total=3 + len(inventory.generations(store.path)), desc="purge", unit="step",
+               disable=None, leave=False)
     journal = journal_path(store.path)
     tmp_journal = sibling(journal, ".tmp")
     tmp_journal.write_text(json.dumps({"import_id": purge_id, "cutoff": cutoff.isoformat(),
@@ -234,16 +239,23 @@ def purge(store, older_than=DEFAULT_RETENTION) -> PurgeResult:
         written = store._guard("purge mentions", lambda: rebuild(
             con, source=database, target=target, cutoff=cutoff, purge_row=row),
             needed=size)
+        bar.update()
         _check_rebuilt(con, target, written, action="purge mentions")
+        bar.update()
     except BaseException:
+        bar.close()
         _roll_back(store.path)
         raise
-    store._swap_in(target)
-    return store._guard("finish the purge (its backups)",
-                        lambda: _finish(store, purge_id, cutoff, row, removed))
+    try:
+        store._swap_in(target)
+        return store._guard("finish the purge (its backups)",
+                            lambda: _finish(store, purge_id, cutoff, row, removed, bar=bar))
+    finally:
+        bar.close()
 
 
-def _finish(store, purge_id: str, cutoff, row: dict, removed: dict) -> PurgeResult:
+def _finish(store, purge_id: str, cutoff, row: dict, removed: dict, *,
+            bar=None) -> PurgeResult:
     """Steps 4-5: backups rebuilt, leftovers deleted, journal removed.
 
     A generation that cannot be read or rebuilt is deleted: it cannot be cleaned.
@@ -252,6 +264,8 @@ def _finish(store, purge_id: str, cutoff, row: dict, removed: dict) -> PurgeResu
     con = store._connection()
     rebuilt, deleted = [], []
     for generation in inventory.generations(path):
+        if bar is not None:
+            bar.update()
         if purge_id in inventory.inspect(generation, full=False, con=con).imports:
             rebuilt.append(generation)  # done before an interruption
             continue
@@ -269,6 +283,8 @@ def _finish(store, purge_id: str, cutoff, row: dict, removed: dict) -> PurgeResu
             continue
         rebuilt.append(generation)
     store._backup(context="the purge is done, but", only_if_changed=True)
+    if bar is not None:
+        bar.update()
     for leftover in _leftovers(path):
         leftover.unlink(missing_ok=True)
         deleted.append(leftover)
@@ -300,7 +316,11 @@ def _roll_back(path: Path) -> None:
 def resume(store) -> PurgeResult | None:
     """Finish or roll back a purge that was interrupted (see the module docstring)."""
     journal = journal_path(store.path)
-    if not journal.is_file() or store.read_only:
+    if store.read_only:
+        return None
+    # a journal being written when the purge was killed: nothing else had changed yet
+    sibling(journal, ".tmp").unlink(missing_ok=True)
+    if not journal.is_file():
         return None
     try:
         record = json.loads(journal.read_text("utf-8"))
