@@ -210,7 +210,14 @@ def stall(label):
     print(label, flush=True)
     time.sleep(120)
 
-if stage == "rebuilding":  # inside the copy of the store, before its audit row
+if stage == "journal":  # writing the journal, before anything else changes
+    fsync = purge.fsync_file
+    def hooked(file):
+        if str(file).endswith(".purge.json.tmp"):
+            stall("STAGE")
+        return fsync(file)
+    purge.fsync_file = hooked
+elif stage == "rebuilding":  # inside the copy of the store, before its audit row
     insert = audit.insert_import_row
     def hooked(con, **kwargs):
         if kwargs.get("database"):
@@ -260,7 +267,7 @@ def _kill_purge(path: Path, stage: str, delay: float = 0.0) -> int:
 
 
 @pytest.mark.parametrize("stage, delay, outcome", [
-    ("rebuilding", 0.0, "old"), ("swapped", 0.0, "new"), ("generations", 0.0, "new"),
+    ("journal", 0.0, "untouched"), ("rebuilding", 0.0, "old"), ("swapped", 0.0, "new"), ("generations", 0.0, "new"),
     ("timed", 0.3, "either"), ("timed", 1.0, "either"),
 ])
 def test_purge_killed_at_any_point_leaves_the_old_or_the_new_state(tmp_path, monkeypatch,
@@ -274,7 +281,9 @@ def test_purge_killed_at_any_point_leaves_the_old_or_the_new_state(tmp_path, mon
     assert _kill_purge(path, stage, delay) in (-signal.SIGKILL, 0)  # 0: it finished first
 
     journal = folder / "s.duckdb.purge.json"
-    if outcome == "old":
+    if outcome == "untouched":
+        store = open_store(path)  # nothing to say: nothing had changed
+    elif outcome == "old":
         with pytest.warns(UserWarning, match="rolled back, nothing was purged. Run it again"):
             store = open_store(path)
     elif outcome == "new":
@@ -288,7 +297,7 @@ def test_purge_killed_at_any_point_leaves_the_old_or_the_new_state(tmp_path, mon
         count = store.count()
         kinds = list(store.imports()["kind"])
     assert not journal.exists() and not list(folder.glob("*.tmp*"))
-    if outcome == "old":
+    if outcome in ("old", "untouched"):
         assert count == before and "purge" not in kinds
     elif outcome == "new":
         assert count == before - 12 and kinds.count("purge") == 1
