@@ -103,17 +103,33 @@ def _store(args):
     return open_store(args.store, read_only=getattr(args, "read_only", False))
 
 
+# Answers that confirm an irreversible step, in English and French.
+_YES = ("y", "yes", "o", "oui")
+
+
+def _confirm(args, question: str) -> bool:
+    """Ask ``question`` on the terminal unless ``--yes``; refuse when nobody can answer."""
+    if getattr(args, "yes", False):
+        return True
+    if not sys.stdin.isatty():
+        raise ListeningError(f"{args.command} asks for confirmation before changing the "
+                             f"store; add --yes to run it without asking (e.g. from a "
+                             f"scheduled job)")
+    return input(f"{question} [y/N] ").strip().lower() in _YES
+
+
 def _cmd_ingest(args) -> int:
     from .ingest import load
 
     frame, report = load(args.paths, platform=args.platform, tz=args.tz, mapping=args.mapping)
     with _store(args) as store:
-        store.add(frame, report)
+        added = store.add(frame, report)
     print(report)
+    print(f"store: {added}")  # the report's loaded rows the store already held are duplicates
     if len(report.rejects) and args.rejects:
         report.rejects.to_csv(args.rejects, index=False)
         print(f"rejects written to {args.rejects}")
-    return 0 if report.loaded > 0 else 1
+    return 0 if added.loaded > 0 else 1
 
 
 def _cmd_enrich(args) -> int:
@@ -247,9 +263,39 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_purge(args) -> int:
+    args.read_only = args.dry_run
     with _store(args) as store:
-        removed = store.purge(older_than=args.older_than)
-    print(f"purged {removed:,} mentions older than {args.older_than}")
+        plan = store.purge(older_than=args.older_than, dry_run=True)
+        print(plan)
+        if args.dry_run:
+            return 0
+        if not any(plan.removed.values()) and not plan.deleted_files:
+            print(f"nothing older than {args.older_than}: nothing to erase")
+            return 0
+        if not _confirm(args, "Erase these for good (store and backups)?"):
+            print("nothing purged")
+            return 1
+        result = store.purge(older_than=args.older_than)
+    print(f"purged {result.mentions:,} mentions older than {args.older_than}: {result}")
+    return 0
+
+
+def _cmd_doctor(args) -> int:
+    from .store import check_store, default_store_path, restore_backup
+
+    path = args.store or default_store_path()
+    if not args.restore:
+        health = check_store(path)
+        print(health)
+        return 0 if health.ok else 1
+    plan = restore_backup(path, generation=args.generation, dry_run=True)
+    print(plan)
+    if args.dry_run:
+        return 0
+    if not _confirm(args, "Restore this backup over the store?"):
+        print("nothing restored")
+        return 1
+    print(restore_backup(path, generation=args.generation))
     return 0
 
 
@@ -348,9 +394,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pseudonymise", action="store_true", help="replace handles with keyed tokens")
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("purge", help="delete mentions older than a retention period")
+    p = sub.add_parser("purge", help="erase mentions older than a retention period, with "
+                                     "everything about them, from the store and its backups")
     p.add_argument("--older-than", required=True, help="retention period, e.g. 365D")
+    p.add_argument("--dry-run", action="store_true", help="print what would go; change nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=_cmd_purge)
+
+    p = sub.add_parser("doctor", help="check the store and its backups (exit 1 if the store is "
+                                      "damaged); --restore puts a backup back")
+    p.add_argument("--restore", action="store_true",
+                   help="replace the store with its newest whole backup (says what it loses)")
+    p.add_argument("--generation", type=int, default=None,
+                   help="with --restore: the backup generation, 1 = newest")
+    p.add_argument("--dry-run", action="store_true",
+                   help="with --restore: say what it would lose; change nothing")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=_cmd_doctor)
 
     p = sub.add_parser("demo", help="the main job on generated demo data: ingest, enrich, "
                                     "alerts, forecast, brief and exports")

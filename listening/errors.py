@@ -17,6 +17,9 @@ __all__ = [
     "RuleFileError",
     "RuleSyntaxError",
     "SchemaError",
+    "StoreConflictError",
+    "StoreDamagedError",
+    "StoreDiskFullError",
     "StoreError",
     "StoreLockedError",
     "UnsafePathError",
@@ -131,6 +134,40 @@ class StoreError(ListeningError):
 
 class StoreLockedError(StoreError):
     """Another process holds the store open for writing."""
+
+
+class StoreDamagedError(StoreError):
+    """The store file (or its write-ahead log) cannot be read back whole.
+
+    ``path`` is the store; ``backup`` the newest backup generation that reads
+    back whole (None when there is none); ``lost`` the import ids the store
+    recorded that restoring ``backup`` would lose (None when the damaged file's
+    own audit log cannot be read). The message names the command to restore.
+    """
+
+    def __init__(self, message: str, *, path=None, backup=None, lost=None) -> None:
+        self.path = path
+        self.backup = backup
+        self.lost = lost
+        super().__init__(message)
+
+
+class StoreDiskFullError(StoreError):
+    """The disk holding the store has too little free space for a write or a backup.
+
+    ``needed`` and ``available`` are in bytes; ``folder`` is where space is needed.
+    """
+
+    def __init__(self, message: str, *, needed: int | None = None,
+                 available: int | None = None, folder=None) -> None:
+        self.needed = needed
+        self.available = available
+        self.folder = folder
+        super().__init__(message)
+
+
+class StoreConflictError(StoreError):
+    """Two writers in one process (two ``Store`` objects on one file) changed the same rows."""
 
 
 class ModelError(ListeningError):

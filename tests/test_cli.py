@@ -87,7 +87,7 @@ def test_purge_removes_old_mentions(store_path, capsys):
     frame, _ = ls.demo.generate(n_mentions=200, days=2, seed=1, start="2020-01-01")
     with ls.open_store() as store:
         store.add(frame)
-    assert main(["purge", "--older-than", "365d"]) == 0
+    assert main(["purge", "--older-than", "365d", "--yes"]) == 0
     assert "purged 200" in capsys.readouterr().out
     with ls.open_store(read_only=True) as store:
         assert store.count() == 0

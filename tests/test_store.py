@@ -1,4 +1,8 @@
-"""Tests for listening.store: idempotent, atomic imports; filters; audit; triage; secret; purge."""
+"""Tests for listening.store: idempotent, atomic imports; filters; audit; triage; secret.
+
+Damage, backups and restore: test_store_damage.py; purge: test_store_purge.py; the
+SQL schema generated from listening.schema: test_store_tables.py.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from listening import store as store_module
 from listening.errors import OptionError, SchemaError, StoreError, StoreLockedError
 from listening.schema import MENTION_COLUMNS, coerce, validate
-from listening.store import AddResult, Store, default_store_path, open_store
+from listening.store import AddResult, FileCounts, default_store_path, open_store
+from listening.store import audit as audit_module
 
 
 def make_frame(n: int = 20, *, start="2026-11-01", freq="1h", prefix="m", file="a.csv",
@@ -152,7 +156,7 @@ def test_add_rejects_invalid_frames(store):
     assert store.count() == 0 and store.imports().empty
 
 
-def test_report_counts_are_adjusted_for_mentions_already_stored(store):
+def test_report_counts_are_adjusted_for_mentions_already_stored_in_the_result(store):
     frame = make_frame(10)
     report = report_for(frame)
     result = store.add(frame, report)
@@ -165,10 +169,12 @@ def test_report_counts_are_adjusted_for_mentions_already_stored(store):
     # The same file again plus four new rows: six of its "loaded" rows are already stored.
     again = pd.concat([make_frame(6), make_frame(4, prefix="n")], ignore_index=True)
     report2 = report_for(again, rejected=2, duplicates=0)
+    before = dataclasses.replace(report2, files=[dataclasses.replace(report2.files[0])])
     result2 = store.add(again, report2)
     assert (result2.read, result2.loaded, result2.rejected, result2.duplicates) == (12, 4, 2, 6)
-    assert (report2.read, report2.loaded, report2.rejected, report2.duplicates) == (12, 4, 2, 6)
-    assert (report2.files[0].loaded, report2.files[0].duplicates) == (4, 6)
+    assert result2.added == 4
+    assert result2.files == (FileCounts("a.csv", 12, 4, 2, 6),)
+    assert report2 == before  # the caller's report is never changed
     row = store.imports().set_index("import_id").loc[result2.import_id]
     assert row["read"] == row["loaded"] + row["rejected"] + row["duplicates"]
     assert row["files"] == ["a.csv"] and row["sha256"] == ["0" * 64]
@@ -192,10 +198,12 @@ def test_with_the_real_loader(store, tmp_path):
     assert (result.read, result.loaded, result.rejected, result.duplicates) == (4, 2, 1, 1)
     frame2, report2 = ingest.load([second, first])
     result2 = store.add(frame2, report2)
-    report2.check()  # the loader's own invariant, overall and per file, after the adjustment
-    assert (report2.loaded, report2.duplicates) == (1, 4)
-    by_file = {Path(f.path).name: (f.loaded, f.duplicates) for f in report2.files}
+    assert (report2.loaded, report2.duplicates) == (3, 2)  # the loader's counts, unchanged
+    assert (result2.loaded, result2.duplicates) == (1, 4)
+    by_file = {Path(f.path).name: (f.loaded, f.duplicates) for f in result2.files}
     assert by_file == {"second.csv": (1, 1), "first.csv": (0, 3)}
+    for f in result2.files:  # the loader's invariant holds per file for what was stored
+        assert f.read == f.loaded + f.rejected + f.duplicates
     audit = store.imports().set_index("import_id")
     assert audit.loc[result2.import_id, "files"] == [str(second), str(first)]
     assert audit.loc[result2.import_id, "sha256"][1] == report.files[0].sha256
@@ -220,7 +228,7 @@ def test_source_files_are_recorded_with_their_hash(store, tmp_path):
     assert row["version"] == __import__("listening").__version__
 
 
-@pytest.mark.parametrize("step", ["_insert_import_row", "_insert_rejects"])
+@pytest.mark.parametrize("step", ["insert_import_row", "insert_rejects"])
 def test_failed_add_leaves_nothing(store, monkeypatch, step):
     store.add(make_frame(5, prefix="base"))
     frame = make_frame(10).assign(sentiment=0.2)
@@ -229,7 +237,7 @@ def test_failed_add_leaves_nothing(store, monkeypatch, step):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full (injected)")
 
-    monkeypatch.setattr(Store, step, boom)
+    monkeypatch.setattr(audit_module, step, boom)
     with pytest.raises(RuntimeError, match="injected"):
         store.add(frame, report)
     assert store.count() == 5
@@ -241,12 +249,26 @@ def test_failed_add_leaves_nothing(store, monkeypatch, step):
     assert store.count() == 15
 
 
-def test_backup_is_taken_before_each_import(store):
-    store.add(make_frame(4))
-    assert store.backup_path.is_file()
-    store.add(make_frame(3, prefix="b"))
+def test_newest_backup_holds_every_import_and_older_generations_rotate(store):
+    first = store.add(make_frame(4))
+    assert store.backup_path == store.path.with_name("s.duckdb.bak.1")
+    second = store.add(make_frame(3, prefix="b"))
     with duckdb.connect(str(store.backup_path), read_only=True) as backup:
+        assert backup.execute("SELECT count(*) FROM mentions").fetchone()[0] == 7
+        assert [r[0] for r in backup.execute("SELECT import_id FROM imports ORDER BY "
+                                             "started").fetchall()] == [first.import_id,
+                                                                        second.import_id]
+    older = store.path.with_name("s.duckdb.bak.2")
+    with duckdb.connect(str(older), read_only=True) as backup:
         assert backup.execute("SELECT count(*) FROM mentions").fetchone()[0] == 4
+    store.save_triage("k", "new")  # a change since the last backup: saved before the import
+    third = store.add(make_frame(2, prefix="c"))
+    generations = sorted(p.name for p in store.path.parent.glob("s.duckdb.bak*"))
+    assert generations == ["s.duckdb.bak.1", "s.duckdb.bak.2", "s.duckdb.bak.3"]
+    with duckdb.connect(str(store.path.with_name("s.duckdb.bak.2")), read_only=True) as bak:
+        assert bak.execute("SELECT count(*) FROM triage").fetchone()[0] == 1
+        assert bak.execute("SELECT count(*) FROM mentions").fetchone()[0] == 7
+    assert third.loaded == 2
 
 
 # ---------------------------------------------------------------- filters
@@ -464,37 +486,7 @@ def test_default_path(tmp_path, monkeypatch):
         assert opened.path == (tmp_path / "xdg" / "listening" / "listening.duckdb").resolve()
 
 
-# ---------------------------------------------------------------- purge, triage, queue, secret
-
-
-def test_purge_deletes_old_mentions_and_their_traces(store):
-    now = pd.Timestamp.now(tz="UTC").floor("s")
-    old = make_frame(5, start=now - pd.Timedelta("400D"), freq="1D", prefix="old")
-    new = make_frame(4, start=now - pd.Timedelta("10D"), freq="1D", prefix="new")
-    store.add(pd.concat([old, new], ignore_index=True))
-    store.add_enrichment(pd.concat([old, new])[["mention_id"]].assign(topic=1), ["topic"])
-    store.mark_handled(["old0", "new0"], by="analyst")
-    assert store.purge(older_than="365d") == 5
-    assert store.count() == 4 and set(store.mentions()["mention_id"]) == set(new["mention_id"])
-    assert list(store.handled()["mention_id"]) == ["new0"]
-    assert store._con.execute("SELECT count(*) FROM enrichment").fetchall() == [(4,)]
-    audit = store.imports().iloc[-1]
-    assert audit["kind"] == "purge" and audit["deleted"] == 5 and "365 days" in audit["note"]
-    assert store.purge() == 0
-    with duckdb.connect(str(store.backup_path), read_only=True) as backup:
-        assert backup.execute("SELECT count(*) FROM mentions").fetchone()[0] == 4
-    for bad in ("-5D", "soon", 0):
-        with pytest.raises(OptionError, match="older_than"):
-            store.purge(bad)
-
-
-def test_purge_drops_rejects_of_old_imports(store, monkeypatch):
-    frame = make_frame(3)
-    store.add(frame, report_for(frame))
-    later = pd.Timestamp.now(tz="UTC") + pd.Timedelta("2D")
-    monkeypatch.setattr(store_module, "_now", lambda: later)
-    store.purge("1D")
-    assert store.rejects().empty
+# ---------------------------------------------------------------- triage, queue, secret
 
 
 def test_triage_keeps_history_and_validates_status(store):
@@ -508,7 +500,8 @@ def test_triage_keeps_history_and_validates_status(store):
     history = store.triage(history=True)
     assert list(history["status"]) == ["new", "acknowledged", "escalated", "closed"]
     assert history["at"].dtype == "datetime64[ns, UTC]" and history["at"].is_monotonic_increasing
-    with pytest.raises(StoreError, match="'done'.*new, acknowledged, escalated, closed"):
+    with pytest.raises(OptionError, match="status='done'.*'new', 'acknowledged', 'escalated' "
+                                          "or 'closed'"):
         store.save_triage("scam:fr", "done")
     with pytest.raises(StoreError, match="alert_key"):
         store.save_triage("", "new")
@@ -539,63 +532,3 @@ def test_secret_is_stable_and_never_shown(tmp_path, capsys):
     assert key.hex() not in capsys.readouterr().out
     with open_store(tmp_path / "other.duckdb") as other:
         assert other.secret() != key
-
-
-# ---------------------------------------------------------------- damage and backup
-
-
-def _corrupt(path: Path) -> None:
-    with open(path, "r+b") as handle:
-        handle.write(b"\0" * 8192)
-
-
-def test_damaged_file_is_restored_from_backup(tmp_path):
-    path = tmp_path / "s.duckdb"
-    with open_store(path) as opened:
-        opened.add(make_frame(5))
-        opened.add(make_frame(3, prefix="late"))  # backup taken before this import
-    _corrupt(path)
-    with pytest.warns(UserWarning, match="restored the backup.*re-run them"):
-        restored = open_store(path)
-    with restored:
-        assert restored.count() == 5
-        assert len(restored.imports()) == 1
-        assert restored.add(make_frame(3, prefix="late")).loaded == 3
-    assert list(tmp_path.glob("s.duckdb.damaged-*"))
-
-
-def test_damage_without_backup_is_a_clear_error(tmp_path):
-    path = tmp_path / "s.duckdb"
-    with open_store(path) as opened:
-        opened.add(make_frame(3))
-    opened.backup_path.unlink()
-    with open(path, "r+b") as handle:  # damage a data block, not the header
-        handle.seek(3 * 4096)
-        handle.write(b"\xff" * 300_000)
-    with (pytest.raises(StoreError, match="damaged.*no backup exists"),
-          open_store(path) as reopened):
-        reopened.mentions()
-    not_a_store = tmp_path / "mentions.csv"
-    not_a_store.write_text("id,text\n1,hello\n" * 500)
-    with pytest.raises(StoreError, match="not a DuckDB database; check the path"):
-        open_store(not_a_store)
-
-
-def test_wal_replay_failure_is_restored(tmp_path, monkeypatch):
-    path = tmp_path / "s.duckdb"
-    with open_store(path) as opened:
-        opened.add(make_frame(5))
-        opened.add(make_frame(2, prefix="b"))
-    real_connect = duckdb.connect
-    failures = iter([duckdb.Error("INTERNAL Error: Failure while replaying WAL file "
-                                  f"\"{path}.wal\": invalid entry")])
-
-    def flaky_connect(*args, **kwargs):
-        for error in failures:
-            raise error
-        return real_connect(*args, **kwargs)
-
-    monkeypatch.setattr(store_module.duckdb, "connect", flaky_connect)
-    with (pytest.warns(UserWarning, match="replaying WAL.*restored the backup"),
-          open_store(path) as opened):
-        assert opened.count() == 5

@@ -28,26 +28,27 @@ CHILD = r"""
 import sys, time
 import pandas as pd
 import listening.store as st
+from listening.store import audit, facade
 
 path, parquet, mode = sys.argv[1:4]
 frame = pd.read_parquet(parquet)
 if mode == "inside":
     # Stop inside the transaction, after the mentions are inserted, until killed.
-    def stall(self, *args, **kwargs):
+    def stall(*args, **kwargs):
         print("INSIDE", flush=True)
         time.sleep(120)
-    st.Store._insert_import_row = stall
+    audit.insert_import_row = stall
 store = st.open_store(path)
 if mode == "checkpoint":
     # Announce the CHECKPOINT that follows the import's COMMIT.
-    run, committed = st._run, []
+    run, committed = facade.run, []
     def announce(con, sql, params=None):
         if sql == "COMMIT":
             committed.append(True)
         elif sql == "CHECKPOINT" and committed:
             print("CHECKPOINT", flush=True)
         return run(con, sql, params)
-    st._run = announce
+    facade.run = announce
 print("ADDING", flush=True)
 result = store.add(frame)
 print("DONE", result.loaded, flush=True)
