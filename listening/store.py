@@ -115,6 +115,7 @@ from .errors import OptionError, SchemaError, StoreError, StoreLockedError
 from .schema import (
     ENRICHMENT_COLUMNS,
     MENTION_COLUMNS,
+    OPTIONAL_COLUMNS,
     PLATFORM_DTYPE,
     PLATFORMS,
     SENTIMENT_LABELS,
@@ -150,12 +151,16 @@ _MENTION_SQL_TYPES = {
     "url": "VARCHAR", "language": "VARCHAR", "likes": "BIGINT", "shares": "BIGINT",
     "comments": "BIGINT", "reach": "BIGINT", "country": "VARCHAR", "source": "VARCHAR NOT NULL",
 }
+# The loader's optional columns (schema.OPTIONAL_COLUMNS), added to older stores on open.
+_OPTIONAL_SQL_TYPES = {"platform_raw": "VARCHAR"}
 _ENRICHMENT_SQL_TYPES = {"sentiment": "DOUBLE", "sentiment_label": "VARCHAR",
                          "topic": "BIGINT", "topic_label": "VARCHAR"}
 _RULE_COLUMN = re.compile(r"rule_[A-Za-z0-9_]{1,100}")
 _DDL = [
     ("CREATE TABLE IF NOT EXISTS mentions ("
      + ", ".join(f'"{c}" {t}' for c, t in _MENTION_SQL_TYPES.items()) + ", import_id VARCHAR)"),
+    *(f'ALTER TABLE mentions ADD COLUMN IF NOT EXISTS "{c}" {t}'
+      for c, t in _OPTIONAL_SQL_TYPES.items()),
     "CREATE TABLE IF NOT EXISTS enrichment (mention_id VARCHAR NOT NULL, updated TIMESTAMPTZ)",
     ("CREATE TABLE IF NOT EXISTS imports (import_id VARCHAR NOT NULL, kind VARCHAR NOT NULL,"
      " files VARCHAR[], sha256 VARCHAR[], read BIGINT, loaded BIGINT, rejected BIGINT,"
@@ -565,14 +570,18 @@ class Store:
         enrich_cols = [c for c in frame.columns if c in _ENRICHMENT_SQL_TYPES
                        or _RULE_COLUMN.fullmatch(str(c))]
         coerced = coerce(frame)
+        stored = [*MENTION_COLUMNS, *OPTIONAL_COLUMNS]
+        for column, dtype in OPTIONAL_COLUMNS.items():  # null where the frame lacks it
+            if column not in coerced.columns:
+                coerced[column] = pd.Series(pd.NA, index=coerced.index, dtype=dtype)
         # DuckDB's TIMESTAMPTZ holds microseconds: truncate here, as make_mention_ids does,
         # rather than let the cast round.
         coerced["timestamp"] = coerced["timestamp"].dt.floor("us")
         repeated = coerced["mention_id"].duplicated(keep="first") & coerced["mention_id"].notna()
         n_repeated = int(repeated.sum())
-        unique = coerced.loc[~repeated, list(MENTION_COLUMNS) + enrich_cols]
+        unique = coerced.loc[~repeated, stored + enrich_cols]
         validate(unique)
-        incoming = pa.Table.from_pandas(unique[list(MENTION_COLUMNS)], preserve_index=False)
+        incoming = pa.Table.from_pandas(unique[stored], preserve_index=False)
         enrichment = self._enrichment_table(unique, enrich_cols) if enrich_cols else None
         import_id = f"{started:%Y%m%dT%H%M%S}Z-{secrets.token_hex(4)}"
 
@@ -598,10 +607,10 @@ class Store:
         def body(con: duckdb.DuckDBPyConnection) -> tuple[AddResult, list]:
             con.register("_incoming", incoming)
             try:
-                columns = ", ".join(f'"{c}"' for c in MENTION_COLUMNS)
+                columns = ", ".join(f'"{c}"' for c in stored)
                 selected = ", ".join(
                     f'CAST(f."{c}" AS VARCHAR)' if c in ("platform", "language") else f'f."{c}"'
-                    for c in MENTION_COLUMNS)
+                    for c in stored)
                 inserted = _run(con, f"INSERT INTO mentions ({columns}, import_id) "
                                 f"SELECT {selected}, $id FROM _incoming f ANTI JOIN "
                                 f"mentions m ON f.mention_id = m.mention_id",
@@ -673,6 +682,15 @@ class Store:
                            "current_database() ORDER BY column_index")
         return [c for c in table.column(0).to_pylist() if c not in ("mention_id", "updated")]
 
+    def _optional_columns(self) -> list[str]:
+        """The loader's optional columns this store has (a store opened read-only may
+        predate them)."""
+        table = self._read("SELECT column_name FROM duckdb_columns() WHERE table_name = "
+                           "'mentions' AND schema_name = 'main' AND database_name = "
+                           "current_database()")
+        present = set(table.column(0).to_pylist())
+        return [c for c in OPTIONAL_COLUMNS if c in present]
+
     def mentions(self, since=None, until=None, platform: str | Iterable[str] | None = None,
                  language: str | Iterable[str] | None = None, query: str | None = None,
                  columns: Sequence[str] | None = None, limit: int | None = None) -> pd.DataFrame:
@@ -691,7 +709,8 @@ class Store:
             A monitoring rule (``listening.rules`` syntax), applied after the other
             filters with ``Rule.parse(query).match(frame)``.
         columns : list of str, optional
-            Return only these columns (mention, enrichment or ``import_id``).
+            Return only these columns (mention, enrichment, ``import_id``, or the
+            loader's ``platform_raw``, which is stored but returned only when asked for).
         limit : int, optional
             At most this many mentions (the oldest that match).
 
@@ -704,7 +723,8 @@ class Store:
             mention has none).
         """
         enrich = self._enrichment_columns()
-        available = [*MENTION_COLUMNS, *enrich, "import_id"]
+        optional = self._optional_columns()
+        available = [*MENTION_COLUMNS, *optional, *enrich, "import_id"]
         if columns is not None:
             columns = _as_list(columns)
             unknown = [c for c in columns if c not in available]
@@ -713,7 +733,7 @@ class Store:
                                   f"has: {', '.join(available)}", column=unknown[0])
         if limit is not None and (not isinstance(limit, int) or limit < 0):
             raise StoreError(f"limit={limit!r} must be a non-negative integer")
-        wanted = [*MENTION_COLUMNS, *enrich]
+        wanted = [*MENTION_COLUMNS, *enrich]  # optional columns (platform_raw): when asked for
         if columns is not None and query is None:
             wanted = columns
         elif columns is not None:  # the rule may look at any column: select all, trim after
