@@ -16,7 +16,6 @@ import pytest
 
 from listening.cli import main
 from listening.ingest import load, load_to_parquet
-from listening.ingest.mappings import _registry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "export_samples" \
@@ -36,20 +35,20 @@ def row(frame, mention_id):
     return frame.set_index("mention_id").loc[mention_id]
 
 
-@pytest.fixture(autouse=True)
-def _clean_registry():
-    before = dict(_registry)
-    yield
-    _registry.clear()
-    _registry.update(before)
+def load_fixture(name: str, mapping: str, **options):
+    """Load a fixture, check the accounting and that ``mapping`` recognised it."""
+    frame, report = load(FIXTURES / name, **options)
+    check(report)
+    assert report.files[0].mapping == mapping
+    return frame, report
 
 
 # --------------------------------------------------------------------------- 1 Talkwalker
 
 def test_talkwalker_two_digit_years_day_first(tmp_path):
-    frame, report = load(FIXTURES / "talkwalker_export_ddmmyy.csv", tz="America/Toronto")
-    check(report)
-    assert report.files[0].mapping == "talkwalker" and report.rejected == 0
+    frame, report = load_fixture("talkwalker_export_ddmmyy.csv", "talkwalker",
+                                 tz="America/Toronto")
+    assert report.rejected == 0
     # "22/09/17 11:00:24": 22 > 12 says day first; 2017-09-22 11:00:24 EDT (UTC-4)
     assert frame["timestamp"].tolist() == [
         UTC("2017-09-22T15:00:24Z"),
@@ -97,9 +96,8 @@ def test_two_digit_year_forms_and_century_rule():
 # --------------------------------------------------------------------------- 2 zones
 
 def test_crowdtangle_brazilian_dashboard_zone():
-    frame, report = load(FIXTURES / "crowdtangle_export_brt.csv")
-    check(report)
-    assert report.files[0].mapping == "crowdtangle" and report.rejected == 0
+    frame, report = load_fixture("crowdtangle_export_brt.csv", "crowdtangle")
+    assert report.rejected == 0
     # "2021-07-05 18:02:45 BRT": Brasília time is UTC-3
     assert frame["timestamp"].tolist() == [UTC("2021-07-05T21:02:45Z"),
                                            UTC("2021-07-06T12:15:00Z")]
@@ -131,17 +129,15 @@ def test_ambiguous_abbreviation_is_rejected_until_tz_names_says(tmp_path):
     assert "QQT, which this loader does not know" in report.rejects["reason"].iloc[0]
 
 
-@pytest.mark.parametrize(("stamp", "utc"), [
-    ("2021-07-05 18:00:00 ART", "2021-07-05T21:00:00Z"), ("2021-07-05 18:00:00 CLT", "2021-07-05T22:00:00Z"),
-    ("2021-07-05 18:00:00 COT", "2021-07-05T23:00:00Z"), ("2021-07-05 18:00:00 PET", "2021-07-05T23:00:00Z"),
-    ("2021-07-05 18:00:00 JST", "2021-07-05T09:00:00Z"), ("2021-07-05 18:00:00 KST", "2021-07-05T09:00:00Z"),
-    ("2021-07-05 18:00:00 AEST", "2021-07-05T08:00:00Z"), ("2021-07-05 18:00:00 EAT", "2021-07-05T15:00:00Z"),
-    ("2021-07-05 18:00:00 NPT", "2021-07-05T12:15:00Z"), ("2021-07-05 18:00:00 CEST", "2021-07-05T16:00:00Z")])
-def test_worldwide_abbreviations(stamp, utc):
+@pytest.mark.parametrize(("zone", "utc"), [
+    ("ART", "21:00"), ("CLT", "22:00"), ("COT", "23:00"), ("PET", "23:00"), ("JST", "09:00"),
+    ("KST", "09:00"), ("AEST", "08:00"), ("EAT", "15:00"), ("NPT", "12:15"), ("CEST", "16:00")])
+def test_worldwide_abbreviations(zone, utc):
     from listening.ingest.timestamps import parse_timestamps
 
-    stamps, why = parse_timestamps(pd.Series([stamp]), now=UTC("2026-11-23T12:00:00Z"))
-    assert why.iloc[0] is None and stamps.iloc[0] == UTC(utc)
+    stamps, why = parse_timestamps(pd.Series([f"2021-07-05 18:00:00 {zone}"]),
+                                   now=UTC("2026-11-23T12:00:00Z"))
+    assert why.iloc[0] is None and stamps.iloc[0] == UTC(f"2021-07-05T{utc}:00Z")
 
 
 # --------------------------------------------------------------------------- 3 date order
@@ -182,9 +178,7 @@ def test_date_order_in_load_mappings_and_cli(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- 4 twarc2 stream
 
 def test_twarc2_stream_lines_and_cut_off_last_line():
-    frame, report = load(FIXTURES / "twarc2_stream.jsonl")
-    check(report)
-    assert report.files[0].mapping == "twitter_v2"
+    frame, report = load_fixture("twarc2_stream.jsonl", "twitter_v2")
     assert (report.read, report.loaded, report.rejected) == (4, 3, 1)
     reject = report.rejects.iloc[0]
     assert reject["line"] == 4 and "cut short" in reject["reason"]
@@ -218,15 +212,14 @@ def test_real_twarc2_pages_still_load_whole_and_streamed(tmp_path):
 # --------------------------------------------------------------------------- 5 v1.1, snscrape
 
 def test_x_api_v1_tweets(tmp_path):
-    frame, report = load(FIXTURES / "twitter_v1_tweets.jsonl")
-    check(report)
-    assert report.files[0].mapping == "twitter_v1"
+    frame, _ = load_fixture("twitter_v1_tweets.jsonl", "twitter_v1")
     first = row(frame, "1864000000000000001")   # the id keeps all 19 digits
     assert first["author"] == "OPP_ER"
     assert first["timestamp"] == UTC("2026-11-05T14:05:12Z")   # "Thu Nov 05 14:05:12 +0000 2026"
     assert first["text"] == ("Lane restrictions on Hwy 401 EB at Kingston & area until 3pm. "
                              "Expect delays > 30 min")
-    assert (first["likes"], first["shares"], first["reach"], first["country"]) == (9, 4, 31000, "CA")
+    assert (first["likes"], first["shares"], first["reach"], first["country"]) == \
+        (9, 4, 31000, "CA")
     assert first["url"] == "https://x.com/OPP_ER/status/1864000000000000001"
     streamed = row(frame, "1864000000000000002")
     assert streamed["text"].endswith("Thank you for your patience.")  # extended_tweet, not cut
@@ -244,13 +237,12 @@ def test_x_api_v1_tweets(tmp_path):
 
 
 def test_snscrape_jsonl():
-    frame, report = load(FIXTURES / "snscrape_tweets.jsonl")
-    check(report)
-    assert report.files[0].mapping == "snscrape"
+    frame, _ = load_fixture("snscrape_tweets.jsonl", "snscrape")
     first = row(frame, "1865000000000000001")
     assert first["author"] == "ygk_news"
     assert first["timestamp"] == UTC("2026-11-05T16:00:00Z")    # "2026-11-05T16:00:00+00:00"
-    assert first["text"] == "Police say the 401 eastbound will reopen by 6pm & the detour stays until then"
+    assert first["text"] == ("Police say the 401 eastbound will reopen by 6pm & the detour "
+                             "stays until then")
     assert (first["likes"], first["shares"], first["comments"], first["reach"]) == (20, 5, 2, 4500)
     old = row(frame, "1463077670816817200")                       # snscrape < 0.6: "content"
     assert old["text"] == "Bike lane on Princess St blocked by snow again"
@@ -264,9 +256,7 @@ def test_snscrape_jsonl():
 # --------------------------------------------------------------------------- 6 Reddit thread
 
 def test_reddit_thread_walks_replies_and_counts_more_stubs():
-    frame, report = load(FIXTURES / "reddit_thread.json")
-    check(report)
-    assert report.files[0].mapping == "reddit"
+    frame, report = load_fixture("reddit_thread.json", "reddit")
     # the post, 6 comments at depths 0-3 ([deleted] is rejected) and 3 "more" stubs
     assert (report.read, report.loaded, report.rejected, report.not_mentions) == (7, 6, 1, 3)
     assert frame["mention_id"].tolist() == ["t3_1q2w3e", "t1_kc1", "t1_kc2", "t1_kc3", "t1_kc4",
@@ -294,9 +284,8 @@ def test_reddit_thread_walks_replies_and_counts_more_stubs():
 # --------------------------------------------------------------------------- 7 vendors
 
 def test_crowdtangle_api_json_is_utc_whatever_tz_says():
-    frame, report = load(FIXTURES / "crowdtangle_api_posts.json", tz="America/Sao_Paulo")
-    check(report)
-    assert report.files[0].mapping == "crowdtangle_api"
+    frame, _ = load_fixture("crowdtangle_api_posts.json", "crowdtangle_api",
+                            tz="America/Sao_Paulo")
     first = row(frame, "1234567890_4455667788")
     # "date": "2021-07-05 21:02:45" is UTC (the API's documented zone) = 18:02:45 BRT
     assert first["timestamp"] == UTC("2021-07-05T21:02:45Z")
@@ -322,18 +311,18 @@ def test_meltwater_current_export_without_headline_or_source():
         "La circulation a repris sur l'autoroute 401 après l'accident de ce matin."]
     assert frame["platform"].astype(str).tolist() == ["x", "news"]
     assert frame["mention_id"].iloc[0] == "1762351920000_abcDEF123"
-    assert (frame["likes"].iloc[0], frame["shares"].iloc[0], frame["comments"].iloc[0]) == (15, 3, 1)
+    first = frame.iloc[0]
+    assert (first["likes"], first["shares"], first["comments"]) == (15, 3, 1)
 
 
 def test_brandwatch_columns_named_after_x():
-    frame, report = load(FIXTURES / "brandwatch_x_export.csv")
-    check(report)
-    assert report.files[0].mapping == "brandwatch"
+    frame, _ = load_fixture("brandwatch_x_export.csv", "brandwatch")
     post = row(frame, "1869000000000000001")
     assert post["author"] == "ygk_driver"
     assert post["timestamp"] == UTC("2026-11-05T14:05:12Z")
     assert post["text"] == "Stuck again on the 401 at exit 611 with no info from anyone"
-    assert (post["likes"], post["shares"], post["comments"]) == (11, 4, 2)  # X Likes/Reposts/Replies
+    # X Likes, X Reposts, X Replies
+    assert (post["likes"], post["shares"], post["comments"]) == (11, 4, 2)
     assert frame["platform"].astype(str).tolist() == ["x", "reddit"]
 
 

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..errors import MentionDataError
 
-__all__ = ["FALLBACK_ENCODING", "FALLBACK_ERRORS", "Decoding", "DecodingScan", "choose_decoding", "decode",
+__all__ = ["FALLBACK_ENCODING", "FALLBACK_ERRORS", "Decoding", "DecodingScan", "choose_decoding",
+           "decode",
            "is_utf8", "refuse_binary", "unicode_signature", "utf8_bytes"]
 
 # Share of control characters above which "text" is binary garbage.

@@ -215,15 +215,13 @@ class _Reader:
             for label, is_gap in gap.items():
                 wall = naive[label].strftime("%Y-%m-%d %H:%M:%S")
                 at = local[label]
-                if is_gap:
-                    self.changes[label] = (
-                        f"{wall} does not exist in {tz} (clocks went forward); read as "
-                        f"{at.strftime('%H:%M:%S %Z')} = {at.tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC")
-                else:
-                    self.changes[label] = (
-                        f"{wall} happens twice in {tz} (clocks went back); read as the earlier "
-                        f"one, {at.strftime('%H:%M:%S %Z')} = "
+                read = (f"{at.strftime('%H:%M:%S %Z')} = "
                         f"{at.tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC")
+                self.changes[label] = (
+                    f"{wall} does not exist in {tz} (clocks went forward); read as {read}"
+                    if is_gap else
+                    f"{wall} happens twice in {tz} (clocks went back); read as the earlier "
+                    f"one, {read}")
         return local.dt.tz_convert("UTC")
 
     # -- numbers

@@ -110,7 +110,8 @@ def platforms(values: pd.Series | None, index: pd.Index, *, fallback: str,
                 action = (f"set to '{fallback}' ({fallback_from}: the value names no platform "
                           "listening knows; kept in platform_raw)")
             else:
-                action = "set to 'other' (a platform outside listening's list; kept in platform_raw)"
+                action = ("set to 'other' (a platform outside listening's list; kept in "
+                          "platform_raw)")
             changes.append((pos, value, action))
     return out.astype(str), raw, changes
 
