@@ -70,7 +70,7 @@ import pandas as pd
 from ..errors import MentionDataError
 from .accounting import FileLoad, LoadReport, notes_frame, rejects_frame
 from .delimited import _SNIFF_RECORDS, MAX_RECORD_LINES, _locate_header, sniff_sample
-from .encodings import Decoding, DecodingScan, unicode_signature
+from .encodings import Decoding, DecodingScan, is_utf8, unicode_signature
 from .load import _load
 from .readers import FORMATS
 
@@ -144,25 +144,35 @@ def _header_lines(first: list[bytes], bom: int) -> slice:
 _SCAN_BLOCK = 64 * 2**20
 
 
-def _scan_decoding(path: Path, bom: int) -> Decoding:
-    """The whole file's :class:`~listening.ingest.readers.Decoding`, block by block."""
-    scan = DecodingScan()
+def _blocks(path: Path, bom: int) -> Iterator[bytes]:
+    """The file after its byte-order mark, in blocks of about :data:`_SCAN_BLOCK` bytes
+    that end at a newline (the newline left out)."""
     with open(path, "rb") as handle:
         handle.seek(bom)
         rest = b""
-        while True:
-            block = handle.read(_SCAN_BLOCK)
-            if not block:
-                break
+        while block := handle.read(_SCAN_BLOCK):
             block = rest + block
             cut = block.rfind(b"\n") + 1
             if cut == 0:
                 rest = block
                 continue
-            scan.update(block[:cut - 1])
+            yield block[:cut - 1]
             rest = block[cut:]
         if rest:
-            scan.update(rest)
+            yield rest
+
+
+def _scan_decoding(path: Path, bom: int) -> Decoding:
+    """The whole file's :class:`~listening.ingest.encodings.Decoding`.
+
+    A pass validates the blocks (the usual case, all UTF-8, ends there); only a
+    file with a block that is not UTF-8 is read again, line by line, to choose.
+    """
+    if all(is_utf8(block) for block in _blocks(path, bom)):
+        return Decoding("utf-8")
+    scan = DecodingScan()
+    for block in _blocks(path, bom):
+        scan.update(block)
     return scan.result()
 
 
