@@ -45,32 +45,35 @@ def _lookup(values: pd.Series, table) -> pd.Series:
 def counts(values: pd.Series) -> tuple[pd.Series, list[tuple[int, str, str]]]:
     """A count column (Int64) and the changes made to it."""
     stripped = values.str.strip()
-    plain = stripped.str.fullmatch(r"[0-9]{1,18}") | (stripped == "")
-    if bool(plain.all()):  # the usual case: plain digits, converted in Arrow
-        return stripped.where(stripped != "").astype("int64[pyarrow]").astype("Int64"), []
+    plain = (stripped.str.fullmatch(r"[0-9]{1,18}") | (stripped == "")).to_numpy(dtype=bool)
+    digits = plain & (stripped != "").to_numpy(dtype=bool)
+    out = stripped.where(digits).astype("int64[pyarrow]").astype("Int64")  # in Arrow
+    if plain.all():
+        return out, []
+    odd = stripped[~plain]  # only these are parsed one by one
     # thousands separators only between groups of three digits: "1,2" is not 12
-    grouped = stripped.str.fullmatch(r"[0-9]{1,3}(?:[, \u00a0\u202f][0-9]{3})+(?:\.[0-9]+)?")
+    grouped = odd.str.fullmatch(r"[0-9]{1,3}(?:[, \u00a0\u202f][0-9]{3})+(?:\.[0-9]+)?")
     grouped = grouped.fillna(False).astype(bool)
-    cleaned = stripped.where(~grouped, stripped.str.replace(r"[, \u00a0\u202f]", "",
-                                                            regex=True))
-    number = pd.to_numeric(cleaned.astype(object).where(cleaned != "", None), errors="coerce")
-    number = pd.Series(number, index=values.index, dtype="float64")
+    cleaned = odd.where(~grouped, odd.str.replace(r"[, \u00a0\u202f]", "", regex=True))
+    number = pd.Series(pd.to_numeric(cleaned.astype(object), errors="coerce"),
+                       index=odd.index, dtype="float64")
     valid = number.notna() & (number >= 0) & (number < 2 ** 63)
     rounded = number.where(valid).round()
-    changed = (~plain & (stripped != "") & (~valid | (number != rounded))).to_numpy(dtype=bool)
+    out[~plain] = rounded.astype("Int64")
     changes = []
-    for pos in np.flatnonzero(changed):
-        value, got = stripped.iloc[pos], number.iloc[pos]
-        if pd.isna(got):
+    positions = np.flatnonzero(~plain)
+    for pos, value, got, whole in zip(positions, odd.tolist(), number.tolist(),
+                                      rounded.tolist()):
+        if np.isnan(got):
             changes.append((pos, value, "left empty (not a number)"))
         elif got < 0:
             changes.append((pos, value, "left empty (a count cannot be negative)"))
         elif got >= 2 ** 63:
             changes.append((pos, value, "left empty (too large to be a count)"))
-        else:
-            action = f"rounded to {int(rounded.iloc[pos])} (counts are whole numbers)"
+        elif got != whole:
+            action = f"rounded to {int(whole)} (counts are whole numbers)"
             changes.append((pos, value, action))
-    return rounded.astype("Int64"), changes
+    return out, changes
 
 
 def _platform_of(value) -> str | None:
