@@ -251,6 +251,7 @@ def test_snscrape_jsonl():
     assert retweet["author"] == "ygk_mom"
     assert retweet["text"] == ("RT @ygk_news: Police say the 401 eastbound will reopen by 6pm & "
                                "the detour stays until then")
+    assert set(frame["platform"].astype(str)) == {"x"}
 
 
 # --------------------------------------------------------------------------- 6 Reddit thread
@@ -269,6 +270,7 @@ def test_reddit_thread_walks_replies_and_counts_more_stubs():
     assert post["text"].startswith("Highway 401 closed near Kingston?\n\nSaw police lights")
     assert post["url"] == ("https://www.reddit.com/r/kingston/comments/1q2w3e/"
                            "highway_401_closed_near_kingston/")
+    assert set(frame["platform"].astype(str)) == {"reddit"}
     deleted = report.rejects.iloc[0]
     assert (deleted["record"], deleted["column"]) == (6, "body")
     stubs = report.notes[report.notes["action"].str.startswith("not a mention")]
