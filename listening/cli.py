@@ -118,10 +118,28 @@ def _confirm(args, question: str) -> bool:
     return input(f"{question} [y/N] ").strip().lower() in _YES
 
 
+def _tz_names(pairs: list[str] | None) -> dict | None:
+    """``["IST=Asia/Kolkata", ...]`` from ``--tz-name`` -> ``{"IST": "Asia/Kolkata"}``."""
+    if not pairs:
+        return None
+    names = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            from .errors import OptionError
+
+            raise OptionError(f"--tz-name {pair!r} is not accepted; write ABBREVIATION=ZONE, "
+                              "e.g. --tz-name IST=Asia/Kolkata", name="tz_names", value=pair)
+        names[key.strip()] = value.strip()
+    return names
+
+
 def _cmd_ingest(args) -> int:
     from .ingest import load
 
-    frame, report = load(args.paths, platform=args.platform, tz=args.tz, mapping=args.mapping)
+    frame, report = load(args.paths, platform=args.platform, tz=args.tz,
+                         date_order=args.date_order, tz_names=_tz_names(args.tz_name),
+                         mapping=args.mapping)
     with _store(args) as store:
         added = store.add(frame, report)
     print(report)
@@ -129,7 +147,11 @@ def _cmd_ingest(args) -> int:
     if len(report.rejects) and args.rejects:
         report.rejects.to_csv(args.rejects, index=False)
         print(f"rejects written to {args.rejects}")
-    return 0 if added.loaded > 0 else 1
+    if len(report.notes) and args.notes:
+        report.notes.to_csv(args.notes, index=False)
+        print(f"notes written to {args.notes}")
+    # A file whose rows are all already stored is not a failure; one with none readable is.
+    return 0 if report.loaded > 0 else 1
 
 
 def _cmd_enrich(args) -> int:
@@ -351,8 +373,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help="files, folders or globs (CSV, XLSX, JSON, JSONL, Parquet)")
     p.add_argument("--platform", help="platform for files that do not say (x, facebook, news, ...)")
     p.add_argument("--tz", default="UTC", help="time zone of naive timestamps (default UTC)")
+    p.add_argument("--date-order", choices=["dmy", "mdy"], default=None,
+                   help="order of day and month in dates like 03/04/2026 (default: inferred "
+                        "per column; a column that never tells is rejected)")
+    p.add_argument("--tz-name", action="append", metavar="ABBR=ZONE",
+                   help="what a time-zone abbreviation after a time means, e.g. "
+                        "IST=Asia/Kolkata (repeatable)")
     p.add_argument("--mapping", help="a YAML column mapping for a format listening does not know")
     p.add_argument("--rejects", help="also write the reject report to this CSV file")
+    p.add_argument("--notes", help="also write the values changed or replaced (report.notes) "
+                                   "to this CSV file")
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("enrich", help="add language, sentiment, topics and rule hits")

@@ -27,6 +27,10 @@ country         string, nullable
 source          string                      provenance ``file#row`` / ``file#line``
 ==============  ==========================  =========================================
 
+Optional columns (added by the loader, validated when present): ``platform_raw``
+(string, nullable): the source's own platform name where it was replaced (a name
+no list knows, or one filed under ``other``).
+
 Enrichment columns (added by later stages, validated when present):
 ``sentiment`` float64 in [-1, 1], ``sentiment_label`` category
 (negative/neutral/positive), ``topic`` Int64, ``topic_label`` string, and one
@@ -36,6 +40,7 @@ boolean column ``rule_<name>`` per active monitoring rule.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -44,16 +49,17 @@ import pandas as pd
 from .errors import SchemaError
 
 __all__ = [
-    "PLATFORMS",
-    "MENTION_COLUMNS",
     "ENRICHMENT_COLUMNS",
-    "SENTIMENT_LABELS",
+    "MENTION_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "PLATFORMS",
     "REQUIRED_COLUMNS",
-    "empty_frame",
+    "SENTIMENT_LABELS",
     "coerce",
-    "validate",
-    "require_columns",
+    "empty_frame",
     "make_mention_ids",
+    "require_columns",
+    "validate",
 ]
 
 PLATFORMS: tuple[str, ...] = (
@@ -80,6 +86,10 @@ MENTION_COLUMNS: dict[str, object] = {
     "reach": pd.Int64Dtype(),
     "country": STRING_DTYPE,
     "source": STRING_DTYPE,
+}
+# Columns the loader adds that frames from elsewhere may lack: checked when present.
+OPTIONAL_COLUMNS: dict[str, object] = {
+    "platform_raw": STRING_DTYPE,
 }
 ENRICHMENT_COLUMNS: dict[str, object] = {
     "sentiment": "float64",
@@ -127,7 +137,7 @@ def coerce(frame: pd.DataFrame) -> pd.DataFrame:
     extra = [c for c in frame.columns if c not in MENTION_COLUMNS]
     result = pd.DataFrame(out, index=frame.index)
     for c in extra:
-        result[c] = frame[c]
+        result[c] = frame[c].astype(OPTIONAL_COLUMNS[c]) if c in OPTIONAL_COLUMNS else frame[c]
     return result
 
 
@@ -144,6 +154,9 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, stage: str) 
             f"{stage} needs column(s) {', '.join(map(repr, missing))}; the frame has: {found}",
             column=missing[0],
         )
+
+
+_ISO_639_1 = re.compile(r"[a-z]{2}")
 
 
 def _failure(rows: list, column: str, check: str, mask: pd.Series, values: pd.Series) -> None:
@@ -183,6 +196,7 @@ def validate(frame: pd.DataFrame, *, enriched: bool = True) -> pd.DataFrame:
     for c in missing:
         rows.append({"column": c, "check": "column present", "failure_case": None, "index": None})
     expected = dict(MENTION_COLUMNS)
+    expected.update({k: v for k, v in OPTIONAL_COLUMNS.items() if k in frame.columns})
     if enriched:
         expected.update({k: v for k, v in ENRICHMENT_COLUMNS.items() if k in frame.columns})
     for column, dtype in expected.items():
@@ -208,8 +222,9 @@ def validate(frame: pd.DataFrame, *, enriched: bool = True) -> pd.DataFrame:
         bad = ~frame["platform"].isin(PLATFORMS)
         _failure(rows, "platform", f"one of {', '.join(PLATFORMS)}", bad, frame["platform"])
     if "language" in frame.columns:
-        lang = frame["language"].astype("string")
-        bad = lang.isna() | ~(lang.str.fullmatch(r"[a-z]{2}") | (lang == "und")).fillna(False)
+        lang = frame["language"].astype(object)
+        bad = ~lang.map(lambda v: isinstance(v, str) and (v == "und" or _ISO_639_1.fullmatch(v)
+                                                           is not None)).astype(bool)
         _failure(rows, "language", "ISO 639-1 code or 'und'", bad, frame["language"])
     for column in _COUNT_COLUMNS:
         if column in frame.columns and pd.api.types.is_numeric_dtype(frame[column]):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import listening as ls
-from listening.errors import MentionDataError
+from listening.errors import MentionDataError, OptionError
 from listening.ingest import LoadReport, load, register_mapping
 from listening.ingest.mappings import _registry
 from listening.schema import validate
@@ -23,8 +23,10 @@ def check(report: LoadReport) -> None:
     assert report.read == report.loaded + report.rejected + report.duplicates
     for f in report.files:
         assert f.read == f.loaded + f.rejected + f.duplicates
+    assert report.not_mentions == sum(f.not_mentions for f in report.files)
     assert len(report.rejects) == report.rejected
-    assert list(report.rejects.columns) == ["source", "line", "column", "reason", "raw"]
+    assert list(report.rejects.columns) == ["source", "line", "column", "reason", "raw", "record"]
+    assert list(report.notes.columns) == ["source", "line", "record", "column", "value", "action"]
 
 
 @pytest.fixture(autouse=True)
@@ -192,10 +194,16 @@ def test_platform_argument_fills_only_what_the_source_does_not_say(tmp_path):
 
 
 def test_bad_arguments_are_refused(tmp_path):
-    with pytest.raises(MentionDataError, match="time-zone"):
+    with pytest.raises(OptionError, match="time-zone"):
         load(FIXTURES / "generic.csv", tz="Mars/Olympus")
-    with pytest.raises(MentionDataError, match="platform='myspace'"):
+    with pytest.raises(OptionError, match="platform='myspace' is not accepted; use 'x', "):
         load(FIXTURES / "generic.csv", platform="myspace")
+    with pytest.raises(OptionError, match="date_order='ymd' is not accepted; use 'dmy' or 'mdy'"):
+        load(FIXTURES / "generic.csv", date_order="ymd")
+    with pytest.raises(OptionError, match="tz_names"):
+        load(FIXTURES / "generic.csv", tz_names={"IST": "India"})
+    with pytest.raises(OptionError, match="not a time-zone abbreviation"):
+        load(FIXTURES / "generic.csv", tz_names={"+05:30": "Asia/Kolkata"})
     with pytest.raises(MentionDataError, match="no such file"):
         load(tmp_path / "missing.csv")
     with pytest.raises(MentionDataError, match="no mapping named"):
@@ -264,6 +272,13 @@ def test_folder_glob_and_duplicate_names(tmp_path):
     (tmp_path / "b" / "~$m.xlsx").write_bytes(b"lock file")
     frame, report = load(tmp_path, progress=False)
     check(report)
+    # a generic file's ids are its own: row "1" of two files is two mentions ...
+    assert (report.read, report.loaded, report.duplicates) == (2, 2, 0)
+    assert frame["source"].tolist() == ["a/m.csv#2", "b/m.csv#2"]
+    assert "not used as mention ids" in report.files[0].notes[-1]
+    # ... unless they are the same post
+    (tmp_path / "b" / "m.csv").write_text(row.format(id="7", text="one"))
+    frame, report = load(tmp_path, progress=False)
     assert (report.read, report.loaded, report.duplicates) == (2, 1, 1)
     assert frame["source"].tolist() == ["a/m.csv#2"]
     assert [f.duplicates for f in report.files] == [0, 1]
@@ -286,7 +301,7 @@ def test_xlsx_and_parquet_round_trip(tmp_path):
     sheet.title = "Mentions"
     sheet.append(["Export of mentions"])
     sheet.append([])
-    sheet.append(["id", "created_at", "author", "text", "likes"])
+    sheet.append(["mention_id", "created_at", "author", "text", "likes"])
     sheet.append([186000000000999, dt.datetime(2026, 11, 1, 9, 30), "@a", "from Excel", 3.0])
     sheet.append([])
     sheet.append(["x2", "2026-11-01T10:00:00Z", "@b", "", 1])
@@ -367,14 +382,16 @@ def test_real_counts_sample_is_refused():
 
 # --------------------------------------------------------------------------- vocabularies
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("en", "en"), ("EN-us", "en"), ("fr_CA", "fr"), ("French", "fr"), ("Français", "fr"),
-    ("eng", "en"), ("iw", "he"), ("und", None), ("zxx", None), ("qme", None), ("", None),
-    ("klingon", None)])
-def test_language_values_are_normalised(value, code):
-    from listening.ingest.load import _language_of
+@pytest.mark.parametrize(("value", "code", "noted"), [
+    ("en", "en", False), ("EN-us", "en", False), ("fr_CA", "fr", False), ("French", "fr", False),
+    ("Français", "fr", False), ("eng", "en", False), ("iw", "he", False), ("und", None, False),
+    ("zxx", None, False), ("qme", None, False), ("", None, False), ("klingon", None, True)])
+def test_language_values_are_normalised(value, code, noted):
+    from listening.ingest.values import languages
 
-    assert _language_of(value) == code
+    codes, changes = languages(pd.Series([value], dtype="string[pyarrow]"))
+    assert codes.iloc[0] == code
+    assert bool(changes) == noted  # "unknown" markers are detected without a note
 
 
 @pytest.mark.parametrize(("value", "platform"), [
@@ -382,7 +399,7 @@ def test_language_values_are_normalised(value, code):
     ("BLOG_OTHER", "blog"), ("reddit.com", "reddit"), ("Forums", "forum"),
     ("SOCIALMEDIA_UNKNOWN", None), ("carrier pigeon", None)])
 def test_platform_values_are_normalised(value, platform):
-    from listening.ingest.load import _platform_of
+    from listening.ingest.values import _platform_of
 
     assert _platform_of(value) == platform
 

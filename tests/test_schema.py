@@ -119,3 +119,11 @@ def test_mention_ids_are_stable_and_prefixed():
     assert first.iloc[0] == again.iloc[0] and first.iloc[0].startswith("h:")
     other = make_mention_ids(*args[:3], pd.Series(["hello!"]))
     assert other.iloc[0] != first.iloc[0]
+
+
+def test_missing_languages_are_a_failure_not_a_crash(good):
+    bad = good.assign(language=pd.array([None] * len(good), dtype="string[pyarrow]"))
+    with pytest.raises(SchemaError) as info:
+        validate(bad)
+    checks = info.value.failures["check"].tolist()
+    assert checks.count("ISO 639-1 code or 'und'") == 21  # 20 shown and "... and n more"

@@ -23,7 +23,7 @@ def test_mentions_table_is_the_mention_schema(tmp_path):
     path = tmp_path / "s.duckdb"
     open_store(path).close()
     columns = stored_columns(path, "mentions")
-    assert list(columns) == [*schema.MENTION_COLUMNS, "import_id"]
+    assert list(columns) == [*schema.MENTION_COLUMNS, *schema.OPTIONAL_COLUMNS, "import_id"]
     required = {name for name, (_, nullable) in columns.items() if not nullable}
     assert required == set(schema.REQUIRED_COLUMNS)
     assert columns["timestamp"][0] == "TIMESTAMP WITH TIME ZONE"
@@ -110,3 +110,15 @@ def test_the_store_clock_is_one_function(tmp_path, monkeypatch):
         assert store.imports()["finished"].iloc[0] == when
         assert store.triage()["at"].iloc[0] == when
         assert len(store.mentions(since="2D")) == 2  # anchored on the store's now
+
+
+def test_platform_raw_is_kept_and_returned_when_asked(tmp_path):
+    frame = pd.DataFrame({"mention_id": ["a", "b"], "timestamp": ["2026-11-01", "2026-11-02"],
+                          "platform": ["other", "x"], "author": ["@a", "@b"],
+                          "text": ["one", "two"], "source": ["f#1", "f#2"], "language": "en",
+                          "platform_raw": ["myspace", None]})
+    with open_store(tmp_path / "s.duckdb") as store:
+        store.add(frame)
+        assert "platform_raw" not in store.mentions().columns  # the schema's columns by default
+        got = store.mentions(columns=["mention_id", "platform", "platform_raw"])
+    assert got["platform_raw"].tolist()[0] == "myspace" and pd.isna(got["platform_raw"][1])

@@ -20,7 +20,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MentionDataError
-from .readers import RawTable, arrow_strings, cap, header_names, reject_row, utf8_bytes
+from .encodings import Decoding, utf8_bytes
+from .readers import (
+    RawTable,
+    arrow_strings,
+    cap,
+    fallback_file_notes,
+    fallback_notes,
+    header_names,
+    reject_row,
+)
 
 __all__ = ["DELIMITERS", "MAX_RECORD_LINES", "read_delimited"]
 
@@ -32,7 +41,8 @@ _SNIFF_RECORDS = 50
 _MAX_PREAMBLE = 20
 # An opening quote may span at most this many lines before we call it unclosed.
 MAX_RECORD_LINES = 10_000
-# Bytes sampled to choose the delimiter and find the header.
+# Bytes sampled to choose the delimiter and find the header (extended to the end of
+# the line they stop in, so a header longer than this is never cut).
 _SNIFF_BYTES = 1 << 20
 # pyarrow block size: large enough for a 10 MB field, small enough to parse in parallel.
 _BLOCK_BYTES = 16 << 20
@@ -138,7 +148,7 @@ def _sniff_dialect(text: str) -> tuple[str, int]:
     and gives the most records (the header included) the header's width (ties:
     the wider header, then the order of :data:`DELIMITERS`).
     """
-    sample = [r for _, r, _ in _split_records(text[:1 << 20], limit=_SNIFF_RECORDS)]
+    sample = [r for _, r, _ in _split_records(text, limit=_SNIFF_RECORDS)]
     sample = [r for r in sample if r.strip()]
     best = (",", 0, 0, 0)
     for delimiter in DELIMITERS:
@@ -154,7 +164,16 @@ def _sniff_dialect(text: str) -> tuple[str, int]:
     return best[0], best[1]
 
 
-def read_delimited(path: Path, data: bytes, *, label: str) -> RawTable:
+def sniff_sample(body: bytes) -> str:
+    """The opening text the delimiter and header are chosen from: the first
+    :data:`_SNIFF_BYTES`, extended to the end of the line they stop in (a header of
+    250,000 columns is longer than a MiB and must be read whole)."""
+    end = body.find(b"\n", _SNIFF_BYTES)
+    return body[:len(body) if end < 0 else end].decode("utf-8", errors="ignore")
+
+
+def read_delimited(path: Path, data: bytes, *, label: str,
+                   decoding: Decoding | None = None) -> RawTable:
     """Read CSV/TSV (any of :data:`DELIMITERS`) with exact physical line numbers.
 
     Decisions: NUL bytes are removed; ``\\r\\n`` is read as ``\\n`` (also inside
@@ -165,8 +184,8 @@ def read_delimited(path: Path, data: bytes, *, label: str) -> RawTable:
     as UTF-8 bytes throughout the fast path (a Python str of a large file with one
     emoji costs four bytes a character).
     """
-    body, encoding = utf8_bytes(data, path)
-    notes = []
+    body, encoding, fell = utf8_bytes(data, path, decoding=decoding)
+    notes = fallback_file_notes(fell)
     nuls = body.count(b"\x00")
     if nuls:
         body = body.replace(b"\x00", b"")
@@ -178,8 +197,7 @@ def read_delimited(path: Path, data: bytes, *, label: str) -> RawTable:
     if _NOT_SPACE.search(body) is None:
         raise MentionDataError(f"{path}: the file holds only whitespace, no header or rows",
                                path=str(path))
-    sample = body[:_SNIFF_BYTES].decode("utf-8", errors="ignore")
-    delimiter, header_line, header_record = _locate_header(sample)
+    delimiter, header_line, header_record = _locate_header(sniff_sample(body))
     if header_line > 1:
         notes.append(f"skipped {header_line - 1} line(s) above the header")
     columns = header_names(_safe_fields(header_record, delimiter))
@@ -196,6 +214,7 @@ def read_delimited(path: Path, data: bytes, *, label: str) -> RawTable:
         table = _careful_csv(section.decode("utf-8"), columns, delimiter, data_line, label)
     table.encoding, table.delimiter = encoding, delimiter
     table.notes = notes + table.notes
+    table.changes = fallback_notes(label, fell, decoding.fallback if decoding else None)
     return table
 
 

@@ -17,6 +17,23 @@ A mapping is a small table (a dict, or a YAML file like those in
       likes: score
     unescape_html: false             # true: &amp; -> & in text (X API v2 escapes text)
     empty_values: ["[removed]"]      # texts that mean "no text": rejected like empty text
+    date_order: dmy                  # day/month order of 03/04/2026-style dates (or mdy)
+    tz: UTC                          # the source's naive times are in this zone, whatever
+                                     # load(tz=...) says (an API documented as UTC)
+    ids: platform                    # platform (default): the id column holds ids that
+                                     # are unique for the platform; file: ids mean
+                                     # something only inside one file (row numbers)
+
+Ids (``ids``): a tweet id, a Reddit fullname, a YouTube comment id or a vendor's
+document id is the same mention in any file, so a second copy, from any file of
+the load, is a duplicate. A source whose ids are only meaningful inside one file
+(``ids: file``, the generic mapping: row numbers, a spreadsheet's own numbering)
+gets ids made from the mention itself instead
+(:func:`listening.schema.make_mention_ids`: platform, author, time and text), so
+row 1 of two files is two mentions unless they are the same post. Two exceptions:
+a ``mention_id`` column (a frame listening wrote) always keeps its ids, and ids
+that are only the row numbers (1, 2, 3, ... in file order) are treated as
+``file`` ids in any mapping.
 
 Column names are matched ignoring case and surrounding spaces. Targets are the
 mention columns of :mod:`listening.schema` except ``source`` (the loader sets
@@ -37,7 +54,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import MentionDataError
+from ..errors import MentionDataError, check_option
 
 __all__ = [
     "TARGETS",
@@ -54,8 +71,10 @@ TARGETS: tuple[str, ...] = ("mention_id", "timestamp", "platform", "author", "te
                             "language", "likes", "shares", "comments", "reach", "country")
 REQUIRED_TARGETS: tuple[str, ...] = ("timestamp", "text")
 # Most specific first; generic last (it matches almost any table with a date and a text).
-BUILTIN_ORDER: tuple[str, ...] = ("twitter_v2", "reddit", "youtube", "meltwater", "brandwatch",
-                                  "talkwalker", "crowdtangle", "generic")
+BUILTIN_ORDER: tuple[str, ...] = ("twitter_v2", "twitter_v1", "snscrape", "reddit", "youtube",
+                                  "crowdtangle_api", "meltwater_explore", "meltwater",
+                                  "brandwatch", "talkwalker", "crowdtangle", "generic")
+ID_SCOPES: tuple[str, ...] = ("platform", "file")
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 _STRING = pd.StringDtype("pyarrow")
 
@@ -75,6 +94,9 @@ class Mapping:
     description: str = ""
     unescape_html: bool = False
     empty_values: tuple[str, ...] = ()
+    date_order: str | None = None
+    tz: str | None = None
+    ids: str = "platform"
 
     def matches(self, columns) -> bool:
         """True if a table with these columns looks like this mapping's source."""
@@ -164,13 +186,24 @@ def parse_mapping(table, *, name: str | None = None) -> Mapping:
                                f"{' and '.join(missing)}")
     detect = table.get("detect") or {}
     mapping_name = name or table.get("name") or "custom"
+    from .timestamps import DATE_ORDERS
+    from .zones import check_tz
+
+    date_order = table.get("date_order")
+    if date_order is not None:
+        check_option(f"mapping {mapping_name!r} date_order", date_order, DATE_ORDERS)
+    zone = table.get("tz")
+    if zone is not None:
+        check_tz(f"mapping {mapping_name!r} tz", zone)
+    ids = check_option(f"mapping {mapping_name!r} ids", table.get("ids", "platform"), ID_SCOPES)
     return Mapping(
         name=str(mapping_name), fields=dict(fields), platform=table.get("platform"),
         detect_all=tuple(detect.get("all", ())), detect_any=tuple(detect.get("any", ())),
         detect_groups=tuple(tuple(g) for g in detect.get("any_of", ())),
         description=str(table.get("description", "")).strip(),
         unescape_html=bool(table.get("unescape_html", False)),
-        empty_values=tuple(str(v) for v in table.get("empty_values", ())))
+        empty_values=tuple(str(v) for v in table.get("empty_values", ())),
+        date_order=date_order, tz=zone, ids=ids)
 
 
 def register_mapping(name: str, table) -> Mapping:

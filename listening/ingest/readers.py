@@ -4,7 +4,8 @@ A reader knows formats, not sources: it decodes bytes, finds records and their
 physical line numbers, and rejects records whose *shape* is wrong (wrong number
 of fields, an unclosed quote, a broken JSON line). Turning fields into mentions is
 :mod:`listening.ingest.mappings`' job. This module holds what every format
-shares (the table, format sniffing, decoding) and the Parquet reader; CSV is in
+shares (the table, reject and note rows, format sniffing) and the Parquet reader;
+bytes become text in :mod:`~listening.ingest.encodings`; CSV is in
 :mod:`~listening.ingest.delimited`, JSON in :mod:`~listening.ingest.documents`,
 XLSX in :mod:`~listening.ingest.workbooks`.
 """
@@ -22,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MentionDataError
+from .encodings import FALLBACK_ENCODING, FALLBACK_ERRORS, Decoding
 
-__all__ = ["FORMATS", "MAX_RAW_CHARS", "RawTable", "cap", "decode", "read_file", "sniff_format"]
+__all__ = ["FORMATS", "MAX_RAW_CHARS", "RawTable", "cap", "fallback_file_notes", "fallback_notes",
+           "note_row", "read_file", "reject_row", "sniff_format"]
 
 # Extension -> format. ``.txt`` and ``.tsv`` are delimited text like ``.csv``.
 FORMATS: dict[str, str] = {
@@ -34,8 +37,6 @@ FORMATS: dict[str, str] = {
 }
 # The raw text kept per reject: enough to recognise and fix the record.
 MAX_RAW_CHARS = 2000
-# Share of control characters above which "text" is binary garbage.
-_BINARY_SHARE = 0.05
 
 _MAGIC = (
     (b"PK\x03\x04", "a zip archive (an XLSX workbook is one)"),
@@ -56,6 +57,11 @@ class RawTable:
     (XLSX) or row number (Parquet, JSON arrays) where each record starts;
     ``raw(positions)`` the raw text of those records. ``rejects`` are records
     refused for their shape; ``read`` counts every record found, refused or not.
+    ``records`` numbers each record inside its JSON document or JSONL line (None
+    for other formats); ``changes`` are value-level notes (rows of
+    ``report.notes``: a line decoded with the fallback encoding, a bytes value,
+    a record that is not a mention); ``not_mentions`` counts records that are
+    not mentions (not part of ``read``).
     """
 
     frame: pd.DataFrame
@@ -67,6 +73,9 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    records: np.ndarray | None = None
+    changes: list[dict] = field(default_factory=list)
+    not_mentions: int = 0
 
 
 def cap(text: str, limit: int = MAX_RAW_CHARS) -> str:
@@ -76,8 +85,22 @@ def cap(text: str, limit: int = MAX_RAW_CHARS) -> str:
     return f"{text[:limit]}… [{len(text) - limit} more characters]"
 
 
-def reject_row(label: str, line: int | None, column: str | None, reason: str, raw: str) -> dict:
-    return {"source": label, "line": line, "column": column, "reason": reason, "raw": cap(raw)}
+def reject_row(label: str, line: int | None, column: str | None, reason: str, raw: str,
+               record: int | None = None) -> dict:
+    return {"source": label, "line": line, "column": column, "reason": reason, "raw": cap(raw),
+            "record": record}
+
+
+def note_row(label: str, line: int | None, column: str | None, value, action: str,
+             record: int | None = None) -> dict:
+    """A row of ``report.notes``: what the file said (``value``) and what was done."""
+    shown = None if value is None else cap(str(value), _NOTE_VALUE_CHARS)
+    return {"source": label, "line": line, "record": record, "column": column,
+            "value": shown, "action": action}
+
+
+# A note shows this much of the value it is about.
+_NOTE_VALUE_CHARS = 300
 
 
 def header_names(fields: list[str]) -> list[str]:
@@ -160,121 +183,22 @@ def _looks_text(sample: bytes) -> bool:
         return exc.start >= len(sample) - 3
 
 
-_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32-le"),
-         (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"),
-         (b"\xfe\xff", "utf-16-be"))
+def fallback_notes(label: str, lines: list[tuple[int, str]], fallback: str | None) -> list[dict]:
+    """``report.notes`` rows for the lines decoded with the fallback encoding."""
+    name = {"cp1252": "Windows-1252"}.get(fallback or FALLBACK_ENCODING, fallback)
+    return [note_row(label, line, None, text,
+                     f"decoded as {name} (this line is not valid UTF-8; the rest of the "
+                     "file is)") for line, text in lines]
 
 
-def unicode_signature(data: bytes) -> tuple[str | None, int]:
-    """``(encoding, bom_length)`` from a byte-order mark or BOM-less UTF-16's NUL pattern."""
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return name, len(bom)
-    sample = data[:4096]
-    even, odd = sample[0::2], sample[1::2]
-    if len(sample) >= 4:
-        if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.1 * len(even):
-            return "utf-16-le", 0
-        if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.1 * len(odd):
-            return "utf-16-be", 0
-    return None, 0
+def fallback_file_notes(lines: list[tuple[int, str]]) -> list[str]:
+    """The file-level note on lines decoded with the fallback (none when there are none)."""
+    if not lines:
+        return []
+    note = (f"{len(lines)} line(s) were not valid UTF-8 (the rest of the file is) and were "
+            "decoded as Windows-1252; see report.notes")
+    return [note]
 
-
-def is_utf8(data: bytes) -> bool:
-    """True if ``data`` is valid UTF-8 (checked by Arrow, without building a str)."""
-    import pyarrow as pa
-
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64).tobytes())
-    array = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
-    try:
-        array.validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
-
-
-def decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode ``data``: BOMs, BOM-less UTF-16, UTF-8, else a legacy encoding.
-
-    Returns ``(text, encoding)``. Raises :class:`MentionDataError` for binary data.
-    """
-    encoding, skip = unicode_signature(data)
-    data = data[skip:]
-    if encoding is not None:
-        try:
-            text = data.decode(encoding.replace("-sig", ""))
-        except UnicodeDecodeError as exc:
-            raise MentionDataError(
-                f"{path}: starts like {encoding} but byte {exc.start} cannot be decoded as "
-                f"{encoding}; re-save the file as UTF-8", path=str(path)) from None
-    else:
-        try:
-            text, encoding = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            text, encoding = _decode_legacy(data)
-    refuse_binary(text, path)
-    return text, encoding
-
-
-def utf8_bytes(data: bytes, path: Path) -> tuple[bytes, str]:
-    """The file's content as UTF-8 bytes (BOM removed) and its original encoding.
-
-    UTF-8 input, the usual case, is validated and returned without decoding it.
-    """
-    encoding, skip = unicode_signature(data)
-    if encoding in (None, "utf-8-sig") and is_utf8(data[skip:]):
-        body = data[skip:]
-        refuse_binary(body[:65536].decode("utf-8", errors="ignore"), path)
-        return body, encoding or "utf-8"
-    text, encoding = decode(data, path)
-    return text.encode("utf-8"), encoding
-
-
-# Non-ASCII characters typical of English/French (and other Western) text in
-# Windows-1252: accented Latin letters are checked by range, these by list.
-_WESTERN_PUNCTUATION = set("’‘“”–—…€«»°±·©®™§ºª\xa0•×÷¿¡")
-# Share of non-ASCII characters that must look Western to accept Windows-1252.
-_WESTERN_SHARE = 0.9
-
-
-def _looks_western(text: str) -> bool:
-    odd = [ch for ch in text if ord(ch) > 127]
-    if not odd:
-        return True
-    good = sum(1 for ch in odd if (ch.isalpha() and ord(ch) < 0x250) or ch in _WESTERN_PUNCTUATION)
-    return good >= _WESTERN_SHARE * len(odd)
-
-
-def _decode_legacy(data: bytes) -> tuple[str, str]:
-    """Not UTF-8: Windows-1252 when the result reads as Western text (the usual case for
-    English/French exports), else charset-normalizer's guess, else Latin-1."""
-    try:
-        text = data.decode("cp1252")
-        if _looks_western(text[:1 << 20]):
-            return text, "cp1252"
-    except UnicodeDecodeError:
-        pass
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:1 << 20]).best()
-        if best is not None:
-            return data.decode(best.encoding), best.encoding
-    except (UnicodeDecodeError, LookupError, ImportError):
-        pass
-    return data.decode("latin-1"), "latin-1"
-
-
-def refuse_binary(text: str, path: Path) -> None:
-    sample = text[:65536]
-    if not sample:
-        return
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\x0c")
-    if controls > _BINARY_SHARE * len(sample):
-        raise MentionDataError(
-            f"{path}: looks like binary data, not text ({controls} control characters in "
-            f"the first {len(sample)}); export the mentions as CSV, XLSX or JSON",
-            path=str(path))
 
 
 def read_parquet(path: Path, data: bytes, *, label: str) -> RawTable:
@@ -286,6 +210,15 @@ def read_parquet(path: Path, data: bytes, *, label: str) -> RawTable:
         table = pq.read_table(io.BytesIO(data))
         while any(pa.types.is_struct(f.type) for f in table.schema):
             table = table.flatten()
+        notes, changes = [], []
+        for k, f in enumerate(table.schema):
+            if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type):
+                column, fell = _bytes_as_text(table.column(k))
+                table = table.set_column(k, f.name, column)
+                notes.append(f"column {f.name!r} holds bytes; decoded them as UTF-8 text")
+                changes += [note_row(label, row + 1, f.name, text,
+                                     "decoded as Windows-1252 (these bytes are not UTF-8)")
+                            for row, text in fell]
         frame = table.to_pandas(types_mapper=arrow_strings)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise MentionDataError(f"{path}: not a readable Parquet file ({exc})",
@@ -298,7 +231,29 @@ def read_parquet(path: Path, data: bytes, *, label: str) -> RawTable:
                            frame.iloc[p].items()})) for p in positions]
 
     return RawTable(frame, np.arange(1, len(frame) + 1, dtype=np.int64), raw, "parquet",
-                    len(frame))
+                    len(frame), notes=notes, changes=changes)
+
+
+def _bytes_as_text(column):
+    """A binary Arrow column as strings: UTF-8, else (value by value) the fallback."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.cast(column, pa.large_string()), []
+    except pa.ArrowInvalid:
+        values, fell = [], []
+        for row, value in enumerate(column.to_pylist()):
+            if value is None:
+                values.append(None)
+                continue
+            try:
+                values.append(value.decode("utf-8"))
+            except UnicodeDecodeError:
+                text = value.decode(FALLBACK_ENCODING, errors=FALLBACK_ERRORS)
+                values.append(text)
+                fell.append((row, text))
+        return pa.chunked_array([pa.array(values, type=pa.large_string())]), fell
 
 
 def _isna(value) -> bool:
@@ -308,8 +263,13 @@ def _isna(value) -> bool:
         return False
 
 
-def read_file(path: Path, *, label: str) -> tuple[RawTable, str]:
-    """Read ``path`` by its (checked) format. Returns the table and the file's SHA-256."""
+def read_file(path: Path, *, label: str, decoding: Decoding | None = None
+              ) -> tuple[RawTable, str]:
+    """Read ``path`` by its (checked) format. Returns the table and the file's SHA-256.
+
+    ``decoding`` imposes the text decoding chosen for a whole file (the streaming
+    loader passes it for each chunk); default: chosen from this file's bytes.
+    """
     from .delimited import read_delimited
     from .documents import read_json, read_jsonl
     from .workbooks import read_xlsx
@@ -321,6 +281,8 @@ def read_file(path: Path, *, label: str) -> tuple[RawTable, str]:
                                path=str(path)) from None
     digest = hashlib.sha256(data).hexdigest()
     fmt = sniff_format(path, data)
-    reader = {"csv": read_delimited, "xlsx": read_xlsx, "json": read_json,
-              "jsonl": read_jsonl, "parquet": read_parquet}[fmt]
-    return reader(path, data, label=label), digest
+    if fmt in ("xlsx", "parquet"):
+        reader = {"xlsx": read_xlsx, "parquet": read_parquet}[fmt]
+        return reader(path, data, label=label), digest
+    reader = {"csv": read_delimited, "json": read_json, "jsonl": read_jsonl}[fmt]
+    return reader(path, data, label=label, decoding=decoding), digest

@@ -39,10 +39,14 @@ Decisions
       load does; a later chunk read with another delimiter, mapping or header
       position raises :class:`~listening.errors.MentionDataError` (raise
       ``chunk_bytes``).
-    * The encoding is decided per chunk: UTF-8 (the usual case) reads
-      identically; a Windows-1252 file whose chunks are pure ASCII is noted.
-      UTF-16/UTF-32 files cannot be cut at byte newlines and are refused: re-save
-      as UTF-8. A file with classic Mac ``\\r`` line ends is one line, so one chunk.
+    * The encoding is decided once for the whole file, by a first pass over its
+      bytes, with the rule :func:`~listening.ingest.load` uses (UTF-8 with a
+      per-line Windows-1252 fallback, or a legacy encoding), and imposed on every
+      chunk: each line decodes to the same text as in a whole-file load. The pass
+      costs one extra read of the file (blocks validated by Arrow; lines are only
+      split when a block is not UTF-8). UTF-16/UTF-32 files cannot be cut at byte
+      newlines and are refused: re-save as UTF-8. A file with classic Mac ``\\r``
+      line ends is one line, so one chunk.
     * XLSX and JSON documents are refused (convert to CSV/JSONL); Parquet is
       refused too because it is already read partition by partition by
       ``ls.enrich(path, engine="dask")``.
@@ -64,10 +68,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import MentionDataError
-from .accounting import FileLoad, LoadReport, rejects_frame
-from .delimited import _SNIFF_RECORDS, MAX_RECORD_LINES, _locate_header
-from .load import load
-from .readers import FORMATS, unicode_signature
+from .accounting import FileLoad, LoadReport, notes_frame, rejects_frame
+from .delimited import _SNIFF_RECORDS, MAX_RECORD_LINES, _locate_header, sniff_sample
+from .encodings import Decoding, DecodingScan, is_utf8, unicode_signature
+from .load import _load
+from .readers import FORMATS
 
 __all__ = ["CHUNK_BYTES", "FIRST_CHUNK_RECORDS", "load_to_parquet"]
 
@@ -78,6 +83,8 @@ CHUNK_BYTES = 64 * 2**20
 # (listening.ingest.delimited's sample); the first chunk always holds them.
 FIRST_CHUNK_RECORDS = _SNIFF_RECORDS
 _STREAMED = {"csv", "jsonl"}
+# File notes whose count is per chunk: the streaming report writes its own total.
+_PER_CHUNK_NOTES = ("line(s) were not valid UTF-8",)
 _STRING = pd.StringDtype("pyarrow")
 
 
@@ -129,8 +136,44 @@ def _csv_records(lines: Iterator[bytes]) -> Iterator[list[bytes]]:
 def _header_lines(first: list[bytes], bom: int) -> slice:
     """The physical lines of the first chunk that hold the header (after any preamble)."""
     data = b"".join(first)[bom:].replace(b"\x00", b"").replace(b"\r\n", b"\n")
-    _, header_line, header_record = _locate_header(data.decode("utf-8", errors="replace"))
+    _, header_line, header_record = _locate_header(sniff_sample(data))
     return slice(header_line - 1, header_line + header_record.count("\n"))
+
+
+# Bytes read at a time by the encoding pass.
+_SCAN_BLOCK = 64 * 2**20
+
+
+def _blocks(path: Path, bom: int) -> Iterator[bytes]:
+    """The file after its byte-order mark, in blocks of about :data:`_SCAN_BLOCK` bytes
+    that end at a newline (the newline left out)."""
+    with open(path, "rb") as handle:
+        handle.seek(bom)
+        rest = b""
+        while block := handle.read(_SCAN_BLOCK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:
+                rest = block
+                continue
+            yield block[:cut - 1]
+            rest = block[cut:]
+        if rest:
+            yield rest
+
+
+def _scan_decoding(path: Path, bom: int) -> Decoding:
+    """The whole file's :class:`~listening.ingest.encodings.Decoding`.
+
+    A pass validates the blocks (the usual case, all UTF-8, ends there); only a
+    file with a block that is not UTF-8 is read again, line by line, to choose.
+    """
+    if all(is_utf8(block) for block in _blocks(path, bom)):
+        return Decoding("utf-8")
+    scan = DecodingScan()
+    for block in _blocks(path, bom):
+        scan.update(block)
+    return scan.result()
 
 
 def _chunks(path: Path, fmt: str, chunk_bytes: int, digest, bar
@@ -165,7 +208,9 @@ def _rebase(message: str, temp: Path, path: Path) -> str:
 
 
 def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: str | None = None,
-                    tz: str = "UTC", mapping=None, progress: bool | None = None) -> LoadReport:
+                    tz: str = "UTC", date_order: str | None = None,
+                    tz_names: dict | None = None, mapping=None,
+                    progress: bool | None = None) -> LoadReport:
     """Load one CSV or JSONL file chunk by chunk into ``folder/part-NNNNN.parquet``.
 
     Parameters
@@ -177,7 +222,7 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
     chunk_bytes : int
         Approximate bytes of the file loaded at a time (default 64 MiB); a chunk
         ends at the first record boundary past this size.
-    platform, tz, mapping
+    platform, tz, date_order, tz_names, mapping
         As for :func:`listening.ingest.load`.
     progress : bool, optional
         tqdm bar over the file's bytes; default: only in a terminal or notebook.
@@ -186,7 +231,7 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
     -------
     LoadReport
         The report :func:`listening.ingest.load` gives for the whole file (counts,
-        rejects, one file entry with the file's SHA-256). The parts hold the
+        rejects, notes, one file entry with the file's SHA-256). The parts hold the
         mention frame it returns (all :data:`listening.schema.MENTION_COLUMNS`),
         in file order.
 
@@ -224,6 +269,7 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
         raise MentionDataError(
             f"{path}: is {encoding}, which cannot be cut into chunks at line ends; re-save it as "
             "UTF-8 (or load it whole with ls.load)", path=str(path))
+    decoding = _scan_decoding(path, bom)
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.glob("part-*.parquet")):
         raise MentionDataError(f"{folder}: already holds part-*.parquet files; choose an empty "
@@ -240,8 +286,8 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
     label = path.name
     entry: FileLoad | None = None
     rejects: list[pd.DataFrame] = []
+    notes: list[pd.DataFrame] = []
     header: list[bytes] = []
-    encodings: list[str] = []
     written, empty = 0, None
     try:
         with tempfile.TemporaryDirectory(prefix="listening-stream-") as tmp:
@@ -264,8 +310,9 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
                 shift = start - 1 - len(prefix)
                 del lines
                 try:
-                    frame, part = load(temp, platform=platform, tz=tz, mapping=mapping,
-                                       progress=False)
+                    frame, part = _load(temp, platform=platform, tz=tz, date_order=date_order,
+                                        tz_names=tz_names, mapping=mapping, progress=False,
+                                        decoding=decoding)
                 except MentionDataError as exc:
                     raise MentionDataError(_rebase(str(exc), temp, path),
                                            path=str(path)) from None
@@ -277,11 +324,9 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
                                      ignored_columns=list(chunk.ignored_columns))
                 else:
                     _same_reading(entry, chunk, start, path)
-                decoded = (chunk.encoding or "").replace("-sig", "")  # the BOM is only in the first
-                if decoded and decoded not in encodings:
-                    encodings.append(decoded)
                 for note in chunk.notes:
-                    if note not in entry.notes and note != "no records":
+                    if note not in entry.notes and note != "no records" \
+                            and not note.startswith(_PER_CHUNK_NOTES):
                         entry.notes.append(note)
                 frame, cross = _drop_seen(frame, seen)
                 if shift:
@@ -290,6 +335,11 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
                     fixed = part.rejects.copy()
                     fixed["line"] = fixed["line"] + shift
                     rejects.append(fixed)
+                if len(part.notes):  # a header line's note is made once, by the first chunk
+                    fixed = part.notes[~(part.notes["line"] <= len(prefix)).fillna(False)].copy()
+                    fixed["line"] = fixed["line"] + shift
+                    notes.append(fixed)
+                entry.not_mentions += chunk.not_mentions
                 entry.read += chunk.read
                 entry.rejected += chunk.rejected
                 entry.duplicates += chunk.duplicates + cross
@@ -305,14 +355,17 @@ def load_to_parquet(path, folder, *, chunk_bytes: int = CHUNK_BYTES, platform: s
             bar.close()
     assert entry is not None  # the first chunk is always loaded
     entry.sha256 = digest.hexdigest()
-    if len(encodings) > 1:
-        entry.notes.append(f"chunks decoded as {', '.join(encodings)} (pure-ASCII chunks read "
-                           "as UTF-8); save large files as UTF-8")
+    fell = sum(int(n["action"].str.startswith("decoded as").sum()) for n in notes)
+    if fell:
+        entry.notes.append(f"{fell} line(s) were not valid UTF-8 (the rest of the file is) and "
+                           "were decoded as Windows-1252; see report.notes")
     if written == 0 and empty is not None:
         empty.to_parquet(folder / "part-00000.parquet", index=False)
     table = pd.concat(rejects, ignore_index=True) if rejects else rejects_frame([])
+    noted = pd.concat(notes, ignore_index=True) if notes else notes_frame([])
     report = LoadReport(read=entry.read, loaded=entry.loaded, rejected=entry.rejected,
-                        duplicates=entry.duplicates, rejects=table, files=[entry])
+                        duplicates=entry.duplicates, rejects=table, files=[entry],
+                        notes=noted, not_mentions=entry.not_mentions)
     return report.check()
 
 

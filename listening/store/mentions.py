@@ -13,11 +13,11 @@ import pandas as pd
 import pyarrow as pa
 
 from ..errors import SchemaError, StoreError
-from ..schema import MENTION_COLUMNS, PLATFORMS, coerce, validate
+from ..schema import MENTION_COLUMNS, OPTIONAL_COLUMNS, PLATFORMS, coerce, validate
 from ..windows import parse_window
 from . import audit, enrichment
 from .sql import now, quote, registered, run, to_frame
-from .tables import is_enrichment_column, mentions_table
+from .tables import is_enrichment_column, mentions_table, stored_mention_columns
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,7 +109,11 @@ def prepare_add(frame: pd.DataFrame, report=None,
     # rather than let the cast round.
     coerced["timestamp"] = coerced["timestamp"].dt.floor("us")
     repeated = coerced["mention_id"].duplicated(keep="first") & coerced["mention_id"].notna()
-    unique = coerced.loc[~repeated, list(MENTION_COLUMNS) + enrich_cols]
+    for column, dtype in OPTIONAL_COLUMNS.items():  # null where the frame lacks it
+        if column not in coerced.columns:
+            coerced[column] = pd.Series(pd.NA, index=coerced.index, dtype=dtype)
+    stored = list(stored_mention_columns())
+    unique = coerced.loc[~repeated, stored + enrich_cols]
     validate(unique)
     if report is not None:
         files = list(getattr(report, "files", None) or [])
@@ -122,7 +126,7 @@ def prepare_add(frame: pd.DataFrame, report=None,
         rejects = None
     return PreparedAdd(
         import_id=audit.new_import_id(started), started=started,
-        incoming=pa.Table.from_pandas(unique[list(MENTION_COLUMNS)], preserve_index=False),
+        incoming=pa.Table.from_pandas(unique[stored], preserve_index=False),
         enrichment=enrichment.to_table(unique, enrich_cols) if enrich_cols else None,
         n_input=len(frame), n_repeated=int(repeated.sum()),
         repeated_sources=coerced.loc[repeated, "source"].dropna().tolist(),
@@ -132,7 +136,7 @@ def prepare_add(frame: pd.DataFrame, report=None,
 def write_add(con: duckdb.DuckDBPyConnection, job: PreparedAdd) -> AddResult:
     """The import's transaction body: mentions, enrichment, audit row, rejects."""
     with registered(con, "_incoming", job.incoming):
-        names = list(MENTION_COLUMNS)
+        names = list(stored_mention_columns())
         columns = ", ".join(quote(c) for c in names)
         selected = ", ".join(f"CAST(f.{quote(c)} AS VARCHAR)"
                              if pa.types.is_dictionary(job.incoming.schema.field(c).type)
@@ -217,7 +221,7 @@ def select(store, *, since=None, until=None, platform: str | Iterable[str] | Non
     """See :meth:`Store.mentions`."""
     enrich = enrichment.stored_columns(store)
     stored = set(store._columns("mentions"))
-    available = [*MENTION_COLUMNS, *enrich, "import_id"]
+    available = [*stored_mention_columns(), *enrich, "import_id"]
     if columns is not None:
         columns = _as_list(columns)
         unknown = [c for c in columns if c not in available]

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ..schema import ENRICHMENT_COLUMNS, MENTION_COLUMNS, TIMESTAMP_DTYPE
+from ..schema import ENRICHMENT_COLUMNS, MENTION_COLUMNS, OPTIONAL_COLUMNS, TIMESTAMP_DTYPE
 
 _ARROW_TO_PANDAS = {pa.string(): pd.StringDtype(), pa.large_string(): pd.StringDtype(),
                     pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
@@ -65,7 +65,7 @@ def to_frame(table: pa.Table, *, timestamps: frozenset[str] = frozenset()) -> pd
     come back as UTC nanosecond timestamps like the mention ``timestamp``.
     """
     frame = table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
-    known = {**MENTION_COLUMNS, **ENRICHMENT_COLUMNS}
+    known = {**MENTION_COLUMNS, **OPTIONAL_COLUMNS, **ENRICHMENT_COLUMNS}
     for column in frame.columns:
         if column in timestamps:
             frame[column] = frame[column].astype(TIMESTAMP_DTYPE)

@@ -25,7 +25,13 @@ import re
 
 import pandas as pd
 
-from ..schema import ENRICHMENT_COLUMNS, MENTION_COLUMNS, REQUIRED_COLUMNS, TIMESTAMP_DTYPE
+from ..schema import (
+    ENRICHMENT_COLUMNS,
+    MENTION_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    TIMESTAMP_DTYPE,
+)
 from .sql import quote
 
 # Bumped when a change is not additive (a new table or a new nullable column is additive).
@@ -92,10 +98,16 @@ def of_kept_mentions(column: str = "mention_id") -> str:
             f"WHERE timestamp >= $cutoff)")
 
 
+def stored_mention_columns() -> dict[str, object]:
+    """Every mention column the store keeps: the schema's, then the loader's optional
+    ones (``platform_raw``), which :meth:`Store.mentions` returns when asked for."""
+    return {**MENTION_COLUMNS, **OPTIONAL_COLUMNS}
+
+
 def mention_columns() -> tuple[Column, ...]:
     """The ``mentions`` table's columns, from the mention schema, then ``import_id``."""
     columns = [Column(name, sql_type(dtype), not_null=name in REQUIRED_COLUMNS)
-               for name, dtype in MENTION_COLUMNS.items()]
+               for name, dtype in stored_mention_columns().items()]
     return (*columns, Column("import_id", "VARCHAR"))
 
 
