@@ -17,6 +17,8 @@ A mapping is a small table (a dict, or a YAML file like those in
       likes: score
     unescape_html: false             # true: &amp; -> & in text (X API v2 escapes text)
     empty_values: ["[removed]"]      # texts that mean "no text": rejected like empty text
+    order: 40                        # detection rank among the built-in mappings: most
+                                     # specific first (lower first; generic is 1000)
     date_order: dmy                  # day/month order of 03/04/2026-style dates (or mdy)
     tz: UTC                          # the source's naive times are in this zone, whatever
                                      # load(tz=...) says (an API documented as UTC)
@@ -38,7 +40,8 @@ that are only the row numbers (1, 2, 3, ... in file order) are treated as
 Column names are matched ignoring case and surrounding spaces. Targets are the
 mention columns of :mod:`listening.schema` except ``source`` (the loader sets
 it); ``timestamp`` and ``text`` are required. Built-in mappings are tried from
-the most specific to ``generic``; mappings registered with
+the most specific to ``generic`` (their ``order``; a new source format is one
+YAML file in that folder, no code); mappings registered with
 :func:`register_mapping` are tried first, newest first.
 """
 
@@ -70,10 +73,6 @@ __all__ = [
 TARGETS: tuple[str, ...] = ("mention_id", "timestamp", "platform", "author", "text", "url",
                             "language", "likes", "shares", "comments", "reach", "country")
 REQUIRED_TARGETS: tuple[str, ...] = ("timestamp", "text")
-# Most specific first; generic last (it matches almost any table with a date and a text).
-BUILTIN_ORDER: tuple[str, ...] = ("twitter_v2", "twitter_v1", "snscrape", "reddit", "youtube",
-                                  "crowdtangle_api", "meltwater_explore", "meltwater",
-                                  "brandwatch", "talkwalker", "crowdtangle", "generic")
 ID_SCOPES: tuple[str, ...] = ("platform", "file")
 _TEMPLATE_FIELD = re.compile(r"\{([^{}]+)\}")
 _STRING = pd.StringDtype("pyarrow")
@@ -231,13 +230,24 @@ def register_mapping(name: str, table) -> Mapping:
 
 @lru_cache(maxsize=1)
 def builtin_mappings() -> dict[str, Mapping]:
-    """The mappings shipped in ``listening/resources/mappings/``, by name."""
+    """The mappings shipped in ``listening/resources/mappings/``, by name, in detection order.
+
+    Every ``*.yaml`` file there except ``_*`` (shared vocabularies) is a mapping;
+    they are tried by their ``order`` key (most specific first), then by name, so
+    the order never depends on how the file system lists the folder.
+    """
     folder = resources.files("listening") / "resources" / "mappings"
-    out = {}
-    for name in BUILTIN_ORDER:
-        table = yaml.safe_load((folder / f"{name}.yaml").read_text(encoding="utf-8"))
-        out[name] = parse_mapping(table, name=name)
-    return out
+    tables = []
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".yaml") or entry.name.startswith("_"):
+            continue
+        table = yaml.safe_load(entry.read_text(encoding="utf-8"))
+        order = table.get("order") if isinstance(table, dict) else None
+        if not isinstance(order, int):
+            raise MentionDataError(f"built-in mapping {entry.name}: needs an integer `order:` "
+                                   "(its detection rank; most specific first, generic is 1000)")
+        tables.append((order, entry.name[:-len(".yaml")], table))
+    return {name: parse_mapping(table, name=name) for _, name, table in sorted(tables)}
 
 
 @lru_cache(maxsize=1)
