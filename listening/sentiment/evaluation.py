@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import SENTIMENT_LABELS
-from .vader import SUPPORTED_LANGUAGES
+from .rulesets import check_language
 
 __all__ = ["cross_validated_predictions", "evaluate_sentiment"]
 
@@ -51,9 +51,7 @@ def _checked(texts, labels, folds: int, groups, language: str):
     """Texts, labels and group codes, or a ValueError that says what to fix."""
     from .trained import _as_labels, _as_texts
 
-    if language not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}, "
-                         f"got {language!r}")
+    check_language(language)
     x, y = _as_texts(texts), _as_labels(labels)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} texts but {len(y)} labels; give one label per text")

@@ -49,7 +49,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..errors import ModelError, NotFittedError
 from ..schema import SENTIMENT_LABELS
 from .scoring import vader_features
-from .vader import FEATURE_NAMES, SUPPORTED_LANGUAGES
+from .rulesets import check_language, rule_set, supported_languages
+from .vader import FEATURE_NAMES
 
 __all__ = [
     "MODEL_FORMAT",
@@ -214,9 +215,7 @@ class SentimentModel:
 
     def fit(self, texts, labels) -> SentimentModel:
         """Fit on texts and their labels (negative/neutral/positive or 0/1/2). Returns self."""
-        if self.language not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}, "
-                             f"got {self.language!r}")
+        check_language(self.language)
         x, y = _as_texts(texts), _as_labels(labels)
         if len(x) != len(y):
             raise ValueError(f"{len(x)} texts but {len(y)} labels; give one label per text")
@@ -364,8 +363,10 @@ def resolve_models(model=None) -> dict[str, SentimentModel]:
     """Turn score_sentiment's ``model`` argument into ``{language: SentimentModel}``."""
     if model is None:
         found = {}
-        for lang in SUPPORTED_LANGUAGES:
+        for lang in supported_languages():
             path = default_model_path(lang)
+            if not path.is_file() and not rule_set(lang).shipped_model:
+                continue  # a language added as a rule set only: rules, no model
             if not path.is_file():
                 raise ModelError(
                     f"the shipped {lang} sentiment model is missing ({path}); run "
