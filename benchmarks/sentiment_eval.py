@@ -181,8 +181,8 @@ def markdown(results: dict) -> str:
     lines = [
         "# Sentiment accuracy", "",
         f"Measured {results['date']} by `benchmarks/sentiment_eval.py` (protocol in its docstring).",
-        "CV = cross-validated inside the training data, where settings were chosen; "
-        "reporting = tweets no setting or model saw.", "",
+        ("CV = cross-validated inside the training data, where settings were chosen; "
+         "reporting = tweets no setting or model saw."), "",
         "## English: tweeteval sentiment/val, macro recall (targets: rules >= 0.60, trained >= 0.65)",
         "", *head,
         row("vaderSentiment package (baseline)", en["vaderSentiment_baseline"], "±0.05, no settings"),
@@ -216,13 +216,14 @@ def _quick() -> None:
     import _sentiment_data as data
 
     global english_training, french_training, read_split, english_extra
-    small = {}
-    for name in ("english_training", "french_training", "read_split", "english_extra"):
-        fn = getattr(data, name)
-        small[name] = (lambda fn: lambda *a, **k: fn(*a, **k).sample(
-            frac=1, random_state=0).head(300).reset_index(drop=True))(fn)
-    english_training, french_training = small["english_training"], small["french_training"]
-    read_split, english_extra = small["read_split"], small["english_extra"]
+
+    def head(fn):
+        def reader(*args, **kwargs):
+            return fn(*args, **kwargs).sample(frac=1, random_state=0).head(300).reset_index(drop=True)
+        return reader
+
+    english_training, french_training = head(data.english_training), head(data.french_training)
+    read_split, english_extra = head(data.read_split), head(data.english_extra)
     data.C_GRID, data.EXTRA_WEIGHT_GRID = (1.0,), (0.0, 0.2)
 
 

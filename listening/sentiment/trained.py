@@ -48,8 +48,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..errors import ModelError, NotFittedError
 from ..schema import SENTIMENT_LABELS
-from .scoring import vader_features
 from .rulesets import check_language, rule_set, supported_languages
+from .scoring import vader_features
 from .vader import FEATURE_NAMES
 
 __all__ = [

@@ -60,7 +60,6 @@ from .rulesets import RuleSet, rule_set, supported_languages
 
 __all__ = [
     "FEATURE_NAMES",
-    "SUPPORTED_LANGUAGES",
     "VaderEngine",
     "get_engine",
     "reference_analyzer",
