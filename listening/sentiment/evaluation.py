@@ -118,7 +118,9 @@ def evaluate_sentiment(texts, labels, *, language: str = "en", folds: int = DEFA
         Mentions in one language, labelled by an analyst.
     labels : sequence or Series
         ``negative`` / ``neutral`` / ``positive`` (any case) or 0 / 1 / 2.
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
     folds, seed : int
         Cross-validation of the retrained recipe (stratified, seeded).
     groups : "copies", None, or one group per text

@@ -124,7 +124,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
         Chooses the lexicons (every entry of :data:`LEXICONS` of that language),
         the negators (those of the language's VADER rules) and the tokenisation
         (French: accent-folded, split at apostrophes, so ``n'est`` negates).

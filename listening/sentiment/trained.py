@@ -124,7 +124,9 @@ class VaderFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
     weight : float
         Multiplier on the four scores (see :data:`VADER_WEIGHT`).
     """
@@ -168,7 +170,9 @@ class SentimentModel:
 
     Parameters
     ----------
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
         Language of the training texts (chooses the VADER rules and lexicons).
     C : float
         Inverse regularisation strength of the logistic regression.
@@ -322,7 +326,9 @@ def train_sentiment(texts, labels, *, language: str = "en", C: float = DEFAULT_C
     texts : sequence or Series of str
     labels : sequence or Series
         ``negative`` / ``neutral`` / ``positive`` (any case), or 0 / 1 / 2.
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
         Language of the texts: chooses the VADER rule set used as features.
     C : float
         Regularisation of the logistic regression (default :data:`DEFAULT_C`).
