@@ -211,7 +211,7 @@ def test_french_supplement_adds_words_without_changing_the_lexicon():
     import yaml
 
     supplement = yaml.safe_load(resources.files("listening.resources.sentiment")
-                                .joinpath("french_lexicon_supplement.yaml").read_text(encoding="utf-8"))
+                                .joinpath("languages").joinpath("fr_lexicon_supplement.yaml").read_text(encoding="utf-8"))
     lexicon = fr_lexicon()
     assert supplement and all(fold_accents(w) not in lexicon for w in supplement)
     assert all(one(w, "fr") < 0 for w in supplement if supplement[w] < 0)

@@ -57,7 +57,7 @@ def test_errors_say_what_to_do():
         cross_validated_predictions(["good", "bad", "meh"] * 5, ["positive", "negative", "neutral"] * 5)
     with pytest.raises(ValueError, match="groups must be 'copies'"):
         ls.evaluate_sentiment(["a"], ["positive"], groups="template")
-    with pytest.raises(ValueError, match="language must be one of en, fr"):
+    with pytest.raises(ValueError, match="no VADER rules for language .*use one of en, fr"):
         ls.evaluate_sentiment(["hola"], ["positive"], language="es")
     with pytest.raises(ValueError, match="2 texts but 1 labels"):
         ls.evaluate_sentiment(["a", "b"], ["positive"])

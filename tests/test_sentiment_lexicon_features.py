@@ -68,7 +68,7 @@ def test_texts_without_sentiment_words_give_zeros_and_shape_matches_names():
 
 
 def test_unknown_language_and_lexicon_are_refused():
-    with pytest.raises(ValueError, match="language must be one of en, fr, got 'es'"):
+    with pytest.raises(ValueError, match="no VADER rules for language .es.; use one of en, fr"):
         LexiconFeatures("es").fit(["hola"])
     with pytest.raises(ModelError, match="unknown lexicon 'sentiwordnet'"):
         polarity_lexicon("sentiwordnet")

@@ -134,3 +134,22 @@ def test_a_model_saved_by_the_earlier_svm_recipe_still_loads(tmp_path):
     old.n_train_, old.trained_at_, old.metadata_ = 36, "2026-11-23T00:00:00+00:00", {}
     loaded = ls.load_sentiment_model(old.save(tmp_path / "old.skops"))
     assert loaded.predict(["thank you so much"]).tolist() == old.predict(["thank you so much"]).tolist()
+
+
+def test_training_is_reproducible_and_sample_weights_count():
+    texts = (POS + NEG + NEU) * 2
+    labels = (["positive"] * 6 + ["negative"] * 6 + ["neutral"] * 6) * 2
+    probe = ["thank you, great job", "terrible, awful", "road update at 5"]
+    a = ls.train_sentiment(texts, labels).predict_proba(probe)
+    b = ls.train_sentiment(texts, labels).predict_proba(probe)
+    pd.testing.assert_frame_equal(a, b)  # seeded solver: same data, same model
+    ones = ls.train_sentiment(texts, labels, sample_weight=[1.0] * len(texts))
+    pd.testing.assert_frame_equal(ones.predict_proba(probe), a)
+    # light weight on half of the negative examples: less sure of "negative"
+    weights = [0.05 if lab == "negative" and i % 2 else 1.0 for i, lab in enumerate(labels)]
+    muted = ls.train_sentiment(texts, labels, sample_weight=weights).predict_proba(probe)
+    assert muted["negative"].iloc[1] < a["negative"].iloc[1]
+    with pytest.raises(ValueError, match="one finite, non-negative number per text"):
+        ls.train_sentiment(texts, labels, sample_weight=[1.0, -1.0] * (len(texts) // 2))
+    with pytest.raises(ValueError, match="one finite, non-negative number per text"):
+        ls.train_sentiment(texts, labels, sample_weight=[1.0])

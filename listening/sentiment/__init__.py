@@ -1,4 +1,4 @@
-"""Sentiment: VADER rules for English and French, trained classifiers, summaries.
+"""Sentiment: VADER rules (one rule set per language), trained classifiers, summaries.
 
 Public names (re-exported by :mod:`listening`):
 
@@ -9,7 +9,10 @@ Public names (re-exported by :mod:`listening`):
   scored on an analyst's own labelled mentions;
 * :func:`sentiment_summary` - label shares per group with bootstrap intervals.
 
-Modules: ``vader`` (the vectorised rule engine), ``scoring`` (routing by
+Modules: ``vader`` (the vectorised, language-neutral rule engine), ``rulesets``
+(one :class:`~listening.sentiment.rulesets.RuleSet` per language, read from
+``listening/resources/sentiment/languages/<code>.yaml``; the one list of
+supported languages), ``scoring`` (routing by
 language, thresholds, caching), ``trained`` (scikit-learn models saved with
 skops), ``lexicon_features`` (token-level lexicon features of the trained
 models), ``evaluation`` (cross-validated comparison), ``summary`` (bootstrap

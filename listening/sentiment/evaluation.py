@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import SENTIMENT_LABELS
-from .vader import SUPPORTED_LANGUAGES
+from .rulesets import check_language
 
 __all__ = ["cross_validated_predictions", "evaluate_sentiment"]
 
@@ -51,9 +51,7 @@ def _checked(texts, labels, folds: int, groups, language: str):
     """Texts, labels and group codes, or a ValueError that says what to fix."""
     from .trained import _as_labels, _as_texts
 
-    if language not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}, "
-                         f"got {language!r}")
+    check_language(language)
     x, y = _as_texts(texts), _as_labels(labels)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} texts but {len(y)} labels; give one label per text")
@@ -120,7 +118,9 @@ def evaluate_sentiment(texts, labels, *, language: str = "en", folds: int = DEFA
         Mentions in one language, labelled by an analyst.
     labels : sequence or Series
         ``negative`` / ``neutral`` / ``positive`` (any case) or 0 / 1 / 2.
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
     folds, seed : int
         Cross-validation of the retrained recipe (stratified, seeded).
     groups : "copies", None, or one group per text

@@ -41,7 +41,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from ..errors import ModelError
 from ..text import URL, fold_accents
 from ._lexicons import package_file
-from .vader import _ELONGATED, SUPPORTED_LANGUAGES, get_engine
+from .rulesets import check_language, rule_set
+from .vader import _ELONGATED, get_engine
 
 __all__ = ["LEXICONS", "PER_LEXICON", "LexiconFeatures", "polarity_lexicon"]
 
@@ -63,9 +64,11 @@ PATTERN_MIN_POLARITY = 0.05
 NEGATION_WINDOW = 3
 # VADER's N_SCALAR: a negated word keeps 74% of its valence, with the sign flipped.
 NEGATION_SCALAR = -0.74
-# Tokens: hashtags and words (with inner apostrophes in English), or a run of
-# clause-ending marks; commas do not end a negation's scope ("not fast, not good").
-_TOKEN = {"en": re.compile(r"(?u)#?\w[\w']*|[.:;!?]+"), "fr": re.compile(r"(?u)#?\w+|[.:;!?]+")}
+# Tokens: hashtags and words (with inner apostrophes unless the language's rule
+# set splits at apostrophes, as French does), or a run of clause-ending marks;
+# commas do not end a negation's scope ("not fast, not good").
+_TOKEN = re.compile(r"(?u)#?\w[\w']*|[.:;!?]+")
+_TOKEN_NO_APOSTROPHE = re.compile(r"(?u)#?\w+|[.:;!?]+")
 # Web addresses, and the bare "http" that anonymised tweet sets leave behind.
 _URL = re.compile(URL.pattern + r"|\bhttp\b")
 
@@ -99,15 +102,19 @@ def polarity_lexicon(name: str) -> dict[str, float]:
     >>> round(polarity_lexicon("afinn_en")["good"], 2)  # AFINN's 3 of 5
     2.4
     """
-    if name not in LEXICONS:
+    spec = LEXICONS.get(name)
+    if spec is None and name.startswith("vader_"):
+        # any language with a rule set: the lexicon of its rules
+        spec = (check_language(name[len("vader_"):]), "", "", "engine", 1.0)
+    if spec is None:
         raise ModelError(f"unknown lexicon {name!r}; known: {', '.join(LEXICONS)}")
-    language, package, filename, kind, scale = LEXICONS[name]
+    language, package, filename, kind, scale = spec
     if kind == "engine":
         table = dict(get_engine(language).lexicon)
     else:
         text = package_file(package, filename)
         table = _parse_afinn(text) if kind == "afinn" else _parse_pattern(text)
-    if language == "fr":
+    if rule_set(language).fold_accents:
         table = {fold_accents(w): v for w, v in table.items()}
     return {w: v * scale for w, v in table.items()}
 
@@ -117,7 +124,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    language : {"en", "fr"}
+    language : str
+        A language with a rule set (``"en"``, ``"fr"``; see
+        :func:`listening.sentiment.rulesets.supported_languages`).
         Chooses the lexicons (every entry of :data:`LEXICONS` of that language),
         the negators (those of the language's VADER rules) and the tokenisation
         (French: accent-folded, split at apostrophes, so ``n'est`` negates).
@@ -140,10 +149,9 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
         self.weight = weight
 
     def _names(self) -> list[str]:
-        if self.language not in SUPPORTED_LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}, "
-                             f"got {self.language!r}")
-        return [name for name, spec in LEXICONS.items() if spec[0] == self.language]
+        check_language(self.language)
+        names = [name for name, spec in LEXICONS.items() if spec[0] == self.language]
+        return names or [f"vader_{self.language}"]  # a rule-set-only language: its own lexicon
 
     def fit(self, X, y=None) -> LexiconFeatures:
         self.n_features_out_ = len(self._names()) * len(PER_LEXICON)
@@ -154,14 +162,17 @@ class LexiconFeatures(TransformerMixin, BaseEstimator):
                           dtype=object)
 
     def _tokens(self, texts) -> tuple[list[str], np.ndarray]:
-        engine, pattern = get_engine(self.language), _TOKEN[self.language]
-        french = self.language == "fr"
+        engine = get_engine(self.language)
+        rules = engine.rules
+        pattern = _TOKEN_NO_APOSTROPHE if rules.split_apostrophes else _TOKEN
         split = []
         for text in texts:
             text = html.unescape(engine.prepare(str(text))).replace("’", "'")
             text = _ELONGATED.sub(r"\1\1", _URL.sub(" ", text.lower()))
-            if french:
-                text = fold_accents(text).replace("'", " ")
+            if rules.fold_accents:
+                text = fold_accents(text)
+            if rules.split_apostrophes:
+                text = text.replace("'", " ")
             split.append(pattern.findall(text))
         counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
         return [t for tokens in split for t in tokens], counts

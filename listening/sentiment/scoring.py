@@ -1,4 +1,4 @@
-"""Score mentions: VADER rules (English, French) or a trained model, per language.
+"""Score mentions: VADER rules (one rule set per language) or a trained model, per language.
 
 ``score_sentiment(frame)`` adds ``sentiment`` (float64, -1..1) and
 ``sentiment_label`` (negative / neutral / positive). Each mention is routed by its
@@ -7,6 +7,8 @@
 * ``en`` -> nltk's VADER rules with the ``vaderSentiment`` lexicon (vectorised, see
   :mod:`listening.sentiment.vader`);
 * ``fr`` -> the French rule set with the ``vaderSentiment-fr`` lexicon;
+* any other language with a rule set file (see :mod:`listening.sentiment.rulesets`)
+  -> its rules;
 * ``und`` posts with no letters at all (emoji, emoticons, punctuation) -> the
   English rules: VADER's emoji and emoticon entries do not depend on a language;
 * anything else -> ``NaN`` and a missing label, with one warning that counts them
@@ -33,7 +35,8 @@ import pandas as pd
 from ..schema import SENTIMENT_LABELS, require_columns
 from ..text import RETWEET_PREFIX, detect_language, normalize_series
 from .labels import DEFAULT_THRESHOLDS, label_scores, sentiment_labels
-from .vader import SUPPORTED_LANGUAGES, get_engine
+from .rulesets import check_language, supported_languages
+from .vader import get_engine
 
 __all__ = [
     "BATCH_SIZE",
@@ -72,16 +75,14 @@ def vader_features(texts: Iterable[str] | pd.Series, *, language: str = "en",
     """VADER ``compound, pos, neg, neu`` for each text, as an ``(n, 4)`` array.
 
     Exact duplicates are scored once. Missing texts (None / NA) give NaN rows.
-    ``social`` (English): tweet-aware tokens - every leading/trailing mark and
+    ``social`` (rule sets with nltk's tokens, i.e. English): tweet-aware tokens - every leading/trailing mark and
     the ``#`` of hashtags stripped, elongations shortened ("goooood"), curly
     apostrophes read as straight ones; ``False`` gives nltk's rules exactly.
     ``n_jobs`` processes are used past :data:`PARALLEL_MIN_TEXTS` unique texts
     (``None`` = all cores). ``first_occurrence_bug`` reproduces nltk's scoring
     of repeated words (see :mod:`listening.sentiment.vader`).
     """
-    if language not in SUPPORTED_LANGUAGES:
-        raise ValueError(f"no VADER rules for language {language!r}; "
-                         f"use one of {', '.join(SUPPORTED_LANGUAGES)} or method='model'")
+    check_language(language, hint="Or score with method='model'")
     series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype="object")
     values = series.to_numpy(dtype=object, na_value=None)
     missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in values],
@@ -91,7 +92,7 @@ def vader_features(texts: Iterable[str] | pd.Series, *, language: str = "en",
     scored = np.zeros((len(uniques), 4))
     chunks = [(s, uniques[s:s + BATCH_SIZE]) for s in range(0, len(uniques), BATCH_SIZE)]
     jobs = _resolve_jobs(n_jobs)
-    options = (first_occurrence_bug, social and language == "en")
+    options = (first_occurrence_bug, social)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(uniques), desc=f"sentiment ({language})", unit="text",
@@ -236,7 +237,7 @@ def score_sentiment(frame: pd.DataFrame, *, method: str = "vader",
     scores = np.full(len(frame), np.nan)
     labels = np.full(len(frame), -1)
     if method == "vader":
-        covered = SUPPORTED_LANGUAGES
+        covered = supported_languages()
     else:
         from .trained import resolve_models
 

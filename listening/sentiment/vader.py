@@ -26,36 +26,21 @@ Emoji: like the ``vaderSentiment`` package (and unlike nltk), single-character
 emoji are replaced by their text description from the lexicon shipped with
 ``vaderSentiment`` ("😍" -> "smiling face with heart-eyes"), so they count.
 
-French uses the same machinery with a French rule set (see
-``listening/resources/sentiment/french_rules.yaml``): the ``vaderSentiment-fr``
-lexicon and emoji descriptions, words matched lower-cased and accent-folded,
-tokens split at apostrophes (``n'est`` -> ``n``, ``est``; straight, curly and
-modifier apostrophes alike), French boosters (très, trop, vraiment, ...), a
-negation window that counts ``ne ... pas`` / ``jamais`` / ``aucun`` / ``rien``
-once (not twice, as a naive port of the English rule would), "jamais aussi ..."
-as emphasis, and "mais" as "but". The lexicon is matched more widely than a
-plain dictionary lookup, each rule measured on ``xlmt_sentiment french/train``
-(macro-F1 with re-tuned thresholds, 0.622 -> 0.635):
+Languages are data: the engine knows no language. Each language is a
+:class:`~listening.sentiment.rulesets.RuleSet` read from
+``listening/resources/sentiment/languages/<code>.yaml`` (English's from nltk's
+constants; French's with the ``vaderSentiment-fr`` lexicon, accent folding,
+apostrophe splitting, French boosters, a negation window that counts
+``ne ... pas`` once, "jamais aussi" as emphasis, the inflection fallback
+"crises" -> "crise", a supplement of words the lexicon lacks, and idioms and
+multi-word lexicon entries joined into one token; each of these measured on
+``xlmt_sentiment french/train``, see ``fr.yaml``). A new language is a new
+file; :func:`listening.sentiment.rulesets.supported_languages` lists them.
 
-* a word absent from the lexicon is looked up through its inflections - plural,
-  feminine, common verb endings ("crises" -> "crise", "excellente" ->
-  "excellent", "abandonnent" -> "abandonne") - unless it is Capitalised (a name:
-  "France" is not the feminine of "franc"). A Snowball stemmer was tried and
-  rejected: it conflates derived words ("réchauffement" / "réchauffant");
-* a short supplement of words the lexicon lacks
-  (``french_lexicon_supplement.yaml``, each valence copied from a named lexicon
-  synonym) is looked up with the lexicon; ``engine.lexicon`` stays the shipped
-  lexicon;
-* one-letter tokens (the "s" of "s'accélère", which the lexicon scores +0.8),
-  elided "qu" / "jusqu", and prepositions that accent folding turns into
-  adjectives ("sur" -> "sûr") are never sentiment words;
-* elongations are read as the word they stress ("trooop" -> "trop");
-* the lexicon's multi-word entries ("sans espoir", "n'importe", "d'accord") and
-  a few idioms with their own valence ("pas mal" positive, "pas terrible"
-  negative, "bien sûr" neutral) are joined into one token before the split,
-  like the multi-word boosters;
-* "plus" / "personne" after "ne" carry the negation further ("il ne peut même
-  plus aimer ça").
+Rounding: the four scores are rounded as nltk rounds them (Python's ``round``,
+correctly rounded on the binary value), not with ``np.round``, which scales
+first and rounds half to even: nltk's neg of "yeah cut happy." is
+``round(0.26250000000000000555, 3) = 0.263``, ``np.round`` gives 0.262.
 """
 
 from __future__ import annotations
@@ -64,52 +49,39 @@ import re
 import string
 import threading
 from functools import lru_cache
-from importlib import resources
 from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from ..errors import ModelError
 from ..text import fold_accents
-from ._lexicons import load_text_resource, nltk_data_dir
+from ._lexicons import nltk_data_dir
+from .rulesets import RuleSet, rule_set, supported_languages
 
 __all__ = [
     "FEATURE_NAMES",
-    "SUPPORTED_LANGUAGES",
     "VaderEngine",
     "get_engine",
     "reference_analyzer",
     "translate_emoji",
 ]
 
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr")
 # Columns of VaderEngine.features: nltk's polarity_scores keys.
 FEATURE_NAMES: tuple[str, ...] = ("compound", "pos", "neg", "neu")
 EN_LEXICON = "sentiment/listening_vader_en/vader_lexicon.txt"
-EN_EMOJI = "sentiment/listening_vader_en/emoji_utf8_lexicon.txt"
-FR_LEXICON = "sentiment/listening_vader_fr/fr_lexicon.txt"
-FR_EMOJI = "sentiment/listening_vader_fr/emojis_fr.txt"
-FR_NO_NEGATE = "sentiment/listening_vader_fr/no_negate.txt"
-# Words the French lexicon lacks (in listening/resources/sentiment/).
-FR_SUPPLEMENT = "french_lexicon_supplement.yaml"
 # A vocabulary of raw tokens grows with every new text; past this size it is
 # reset (it is only a memo, rebuilt on demand).
 MAX_VOCABULARY = 2_000_000
 
-_EN_PUNCT = frozenset(string.punctuation)
+_PUNCT = frozenset(string.punctuation)
 _ELONGATED = re.compile(r"(\w)\1{2,}")
-# French tokens also lose typographic quotes, dashes and ellipses at their ends.
-_FR_STRIP = string.punctuation + "«»“”‘’…–—¡¿"
-# French inflection fallback: an ending is removed only when at least this many
-# letters remain - a conservative guard, since in short words the "ending" is
-# mostly part of the word ("mars", "bus", "rêver"). On french/train 3 and 4
-# rewrite the same words.
-FR_MIN_STEM = 4
-# A lexicon entry of several words ("sans espoir", "d'accord", "chef-d'oeuvre"),
-# as opposed to an emoticon (":'(").
-_FR_PHRASE = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*[ '][^\W\d_]+")
+_APOSTROPHES = str.maketrans({"'": " ", "’": " ", "‘": " ", "ʼ": " "})
+
+
+def __getattr__(name: str):
+    if name == "SUPPORTED_LANGUAGES":  # kept for callers; the list lives in rulesets
+        return supported_languages()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=4)
@@ -119,20 +91,11 @@ def _constants():
     return VaderConstants()
 
 
-def _read_emoji(resource: str) -> dict[str, str]:
-    table = {}
-    for line in load_text_resource(resource).rstrip("\n").split("\n"):
-        parts = line.strip().split("\t")
-        if len(parts) >= 2 and len(parts[0]) == 1:
-            # vaderSentiment walks the text character by character, so only
-            # single-character emoji can ever match; keep exactly those.
-            table[parts[0]] = parts[1]
-    return table
-
-
-def _emoji_regex(table: dict[str, str]) -> re.Pattern:
+def _emoji_regex(table: dict[str, str]) -> re.Pattern | None:
     # Astral-plane characters compile to a linear list in a character class, so
     # merge consecutive code points into ranges (3,500 emoji -> ~200 ranges).
+    if not table:
+        return None
     points = sorted(ord(ch) for ch in table)
     ranges, start, prev = [], points[0], points[0]
     for cp in points[1:] + [-1]:
@@ -204,120 +167,84 @@ def _phrase_regex(phrases: list[str]) -> re.Pattern:
     return re.compile(r"(?<!\w)" + emit(trie) + r"(?!\w)", re.IGNORECASE)
 
 
-_AT_VERY = frozenset({"at", "very"})
 _PHRASE_GAPS = re.compile(r"[\s'’‘ʼ]+")
 
 
+def _round_like_python(values: np.ndarray, digits: int) -> np.ndarray:
+    """``round(x, digits)`` for each value, as Python (and so nltk) rounds it.
+
+    ``np.round`` multiplies by 10**digits and rounds half to even, so a value
+    whose scaled form lands on .5 (0.2625 -> 262.5) can round the other way
+    from Python's correctly rounded ``round`` (0.2625 is 0.26250000000000000555
+    in binary, so 0.263). Only such near-ties are re-rounded in Python.
+    """
+    out = np.round(values, digits)
+    scaled = np.abs(values) * 10.0 ** digits
+    near_tie = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for i in near_tie:
+        out[i] = round(float(values[i]), digits)
+    return out
+
+
 class VaderEngine:
-    """VADER rules for one language, vectorised over batches of texts.
+    """VADER rules for one language (its :class:`RuleSet`), vectorised over batches of texts.
 
     Parameters
     ----------
-    language : {"en", "fr"}
+    language : str
+        A code of :func:`~listening.sentiment.rulesets.supported_languages`.
     first_occurrence_bug : bool, default False
         Reproduce nltk's scoring of a repeated token at its first occurrence
-        (English only; for the agreement tests and benchmark).
+        (for the agreement tests and benchmark).
     social_tokens : bool, default False
-        English only: read tweets' tokens better than nltk does - strip every
-        leading and trailing mark ("good...", "(great)", "#happy") when two or
-        more characters remain, shorten elongations to a lexicon word
-        ("goooood"), read curly apostrophes as straight ones ("isn’t"). This is
-        what :func:`listening.score_sentiment` uses; ``False`` is nltk exactly.
+        For rule sets with nltk's tokens (English): read tweets' tokens better
+        than nltk does - strip every leading and trailing mark ("good...",
+        "(great)", "#happy") when two or more characters remain, shorten
+        elongations to a lexicon word ("goooood"), read curly apostrophes as
+        straight ones ("isn’t"). This is what :func:`listening.score_sentiment`
+        uses; ``False`` is nltk exactly. Other rule sets cut tokens their own way.
 
     Notes
     -----
     The engine keeps a memo of every raw token it has seen (its "vocabulary";
     reset past :data:`MAX_VOCABULARY` entries) and is safe to share between
-    threads. In French a booster that is also a lexicon word ("super") counts
-    as a booster before a sentiment word and as a sentiment word otherwise.
+    threads. With ``boosters_can_be_words`` (French), a booster that is also a
+    lexicon word ("super") counts as a booster before a sentiment word and as a
+    sentiment word otherwise.
     """
 
     def __init__(self, language: str = "en", *, first_occurrence_bug: bool = False,
-                 social_tokens: bool = False) -> None:
-        if language not in SUPPORTED_LANGUAGES:
-            raise ModelError(f"no VADER rule set for language {language!r}; "
-                             f"available: {', '.join(SUPPORTED_LANGUAGES)}")
-        self.language = language
+                 social_tokens: bool = False, rules: RuleSet | None = None) -> None:
+        rules = rule_set(language) if rules is None else rules
+        self.rules = rules
+        self.language = rules.language
         self.first_occurrence_bug = first_occurrence_bug
-        self.social_tokens = social_tokens
-        c = _constants()
-        self.C_INCR, self.N_SCALAR, self.B_DECR = c.C_INCR, c.N_SCALAR, c.B_DECR
-        if language == "en":
-            # nltk's own loader and parser, on the vaderSentiment lexicon.
-            self.lexicon = reference_analyzer().lexicon
-            self.boosters = dict(c.BOOSTER_DICT)
-            self.negations = frozenset(c.NEGATE)
-            self.contrast = frozenset({"but"})
-            self.never_words, self.so_this = frozenset({"never"}), frozenset({"so", "this"})
-            self.no_negate: frozenset[str] = frozenset()
-            self.ne_words = self.ne_closers = frozenset()  # French only
-            self.emoji = _read_emoji(EN_EMOJI)
-            idioms = dict(c.SPECIAL_CASE_IDIOMS)
-            booster_bigrams = {k for k in c.BOOSTER_DICT if " " in k}
-            self._phrases = None
-        else:
-            rules = yaml.safe_load(resources.files("listening.resources.sentiment")
-                                   .joinpath("french_rules.yaml").read_text(encoding="utf-8"))
-            self.lexicon = {}
-            for line in load_text_resource(FR_LEXICON).split("\n"):
-                if "->" in line:
-                    word, measure = line.strip().rsplit("->", 1)
-                    self.lexicon[fold_accents(word.lower())] = float(measure)
-
-            def key(w: str) -> str:  # multi-word entries are matched as one joined token
-                return _PHRASE_GAPS.sub("_", fold_accents(w.lower()))
-
-            self.boosters = {key(w): c.B_INCR for w in rules["boosters_up"]}
-            self.boosters.update({key(w): c.B_DECR for w in rules["boosters_down"]})
-            self.negations = frozenset(key(w) for w in rules["negations"])
-            self.contrast = frozenset(key(w) for w in rules["contrast"])
-            self.never_words = frozenset({"jamais"})
-            self.so_this = frozenset(key(w) for w in rules["never_so"])
-            self.no_negate = frozenset(key(w) for w in load_text_resource(FR_NO_NEGATE).split("\n")
-                                       if w.strip())
-            self.emoji = _read_emoji(FR_EMOJI)
-            # Lookups use the shipped lexicon plus the short supplement of words
-            # it lacks; self.lexicon itself stays the shipped lexicon.
-            supplement = yaml.safe_load(resources.files("listening.resources.sentiment")
-                                        .joinpath(FR_SUPPLEMENT).read_text(encoding="utf-8"))
-            self.valences = {**{key(w): float(v) for w, v in supplement.items()}, **self.lexicon}
-            # Matching rules of french_rules.yaml: words never looked up, the
-            # inflection fallback, "ne ... plus", and the idioms, which carry
-            # their own negation ("pas terrible") so are never negated again
-            # ("ce n'est pas terrible").
-            self.not_sentiment = frozenset(w.lower() for w in rules["not_sentiment"])
-            self.inflections = tuple((key(end), key(repl or "")) for end, repl in rules["inflections"])
-            self.ne_words = frozenset(key(w) for w in rules["ne"])
-            self.ne_closers = frozenset(key(w) for w in rules["ne_closers"])
-            self.idioms = {key(w): v for w, v in rules["idioms"].items()}
-            self.no_negate |= self.idioms.keys()
-            # Lexicon entries of several words ("sans espoir", "d'accord") are
-            # joined into one token like the multi-word boosters and idioms,
-            # else the split at spaces and apostrophes would never let them match.
-            lexicon_phrases = [w for w in self.lexicon if _FR_PHRASE.fullmatch(w)]
-            self.phrase_lexicon = {key(w): self.lexicon[w] for w in lexicon_phrases}
-            # Words an elongation may stand for (lexicon words and rule words).
-            self._french_known = (self.valences.keys() | self.boosters.keys() | self.negations
-                                  | self.contrast | self.so_this | self.ne_closers)
-            idioms, booster_bigrams = {}, set()  # nltk's English idiom tables: unused
-            multi = ([w for w in rules["boosters_up"] + rules["boosters_down"] if " " in w]
-                     + [w for w in rules["idioms"] if " " in w] + lexicon_phrases)
-            self._phrases = _phrase_regex(multi) if multi else None
+        self.social_tokens = social_tokens and rules.tokens == "nltk"
+        s = rules.scalars
+        self.C_INCR, self.N_SCALAR, self.B_DECR = s["C_INCR"], s["N_SCALAR"], s["B_DECR"]
+        self.lexicon = rules.lexicon
+        self.boosters = rules.boosters
+        self.negations = rules.negations
+        self.contrast = rules.contrast
+        self.emoji = rules.emoji
+        self._known = rules.known_words() if rules.elongation else frozenset()
+        self._phrases = _phrase_regex(list(rules.phrases)) if rules.phrases else None
         self._emoji_re = _emoji_regex(self.emoji)
         # Idiom words get small ids so bigrams/trigrams become integer codes.
+        idioms, booster_bigrams = rules.context_idioms, rules.booster_bigrams
         words = sorted({w for phrase in list(idioms) + list(booster_bigrams) for w in phrase.split()})
         self._idiom_words = {w: i for i, w in enumerate(words)}
         k = self._K = len(words) + 1  # last id = "not an idiom word"
         self._pair_val = np.full(k * k, np.nan)
         self._triple_val = np.full(k * k * k, np.nan)
         self._pair_booster = np.zeros(k * k, dtype=bool)
-        for phrase, value in idioms.items():
+        for phrase, value in sorted(idioms.items()):
             ids = [self._idiom_words[w] for w in phrase.split()]
             if len(ids) == 2:
                 self._pair_val[ids[0] * k + ids[1]] = value
             elif len(ids) == 3:
                 self._triple_val[(ids[0] * k + ids[1]) * k + ids[2]] = value
-        for phrase in booster_bigrams:
+        for phrase in sorted(booster_bigrams):
             a, b = (self._idiom_words[w] for w in phrase.split())
             self._pair_booster[a * k + b] = True
         self._lock = threading.Lock()
@@ -331,13 +258,13 @@ class VaderEngine:
         self._add_types([])  # empty arrays of the right dtypes
 
     def _normalise(self, raw: str) -> str | None:
-        if self.language == "en" and self.social_tokens:
+        if self.social_tokens:
             # Tweets write "good...", "(great)", "#happy": strip every leading and
             # trailing mark (and the hashtag sign) when 2+ characters remain, as the
             # vaderSentiment package does; keep emoticons such as ":)" whole.
             if len(raw) <= 1:
                 return None
-            if raw[0] in _EN_PUNCT or raw[-1] in _EN_PUNCT:
+            if raw[0] in _PUNCT or raw[-1] in _PUNCT:
                 if raw.lower() in self.lexicon:  # emoticons such as ":)" or ":-("
                     return raw
                 stripped = raw.strip(string.punctuation)
@@ -351,68 +278,67 @@ class VaderEngine:
                     if shorter.lower() in self.lexicon:
                         return shorter
             return stripped
-        if self.language == "en":
+        if self.rules.tokens == "nltk":
             # nltk's SentiText: drop 1-character tokens; strip ONE punctuation mark
             # (or a mark run listed in PUNC_LIST) from one end when the rest is a
             # punctuation-free word of 2+ characters; otherwise keep the token whole.
             if len(raw) <= 1:
                 return None
             i, j = 0, len(raw)
-            while i < j and raw[i] in _EN_PUNCT:
+            while i < j and raw[i] in _PUNCT:
                 i += 1
-            while j > i and raw[j - 1] in _EN_PUNCT:
+            while j > i and raw[j - 1] in _PUNCT:
                 j -= 1
             core = raw[i:j]
-            if (i == 0) == (j == len(raw)) or len(core) < 2 or any(ch in _EN_PUNCT for ch in core):
+            if (i == 0) == (j == len(raw)) or len(core) < 2 or any(ch in _PUNCT for ch in core):
                 return raw
             marks = raw[:i] if i else raw[j:]
             return core if marks in _constants().PUNC_LIST else raw
-        if fold_accents(raw.lower()) in self.lexicon:  # emoticons such as ":)" stay whole
+        if self._fold(raw.lower()) in self.lexicon:  # emoticons such as ":)" stay whole
             return raw
-        stripped = raw.strip(_FR_STRIP)
+        stripped = raw.strip(self.rules.strip)
         return stripped or raw
+
+    def _fold(self, word: str) -> str:
+        return fold_accents(word) if self.rules.fold_accents else word
 
     def _add_types(self, raws: list[str]) -> None:
         """Analyse new raw tokens, column by column (C-level ``map`` over each fact)."""
+        r = self.rules
         n = len(raws)
         normalised = list(map(self._normalise, raws))
         keep = np.fromiter((x is not None for x in normalised), bool, n)
         norms = [x or "" for x in normalised]
         keys = list(map(str.lower, norms))
-        if self.language == "fr":
-            keys = list(map(self._french_key, map(fold_accents, keys)))
-            neg = np.fromiter(map(self.negations.__contains__, keys), bool, n)
-            rule_words = keys  # French rule words are matched accent-folded
-        else:
-            neg = (np.fromiter(map(self.negations.__contains__, keys), bool, n)
-                   | np.fromiter(map(str.__contains__, keys, repeat("n't")), bool, n))
-            rule_words = norms  # nltk compares "never", "so", "this" case-sensitively
+        if r.fold_accents:
+            keys = list(map(fold_accents, keys))
+        if r.elongation:
+            keys = list(map(self._known_key, keys))
+        neg = np.fromiter(map(self.negations.__contains__, keys), bool, n)
+        for infix in r.negation_infixes:
+            neg |= np.fromiter(map(str.__contains__, keys, repeat(infix)), bool, n)
+        # nltk compares "never", "so", "this" case-sensitively
+        rule_words = norms if r.rule_words_case_sensitive else keys
         if self.first_occurrence_bug:  # only nltk's repeated-word lookup needs it
             ids = self._norm_ids
             norm_id = np.fromiter((ids.setdefault(x, len(ids)) for x in norms), np.int64, n)
         else:
             norm_id = np.zeros(n, dtype=np.int64)
-        nan = float("nan")
 
         def has(container) -> np.ndarray:
             return np.fromiter(map(container.__contains__, keys), bool, n)
 
-        def equals(word: str) -> np.ndarray:
-            return np.fromiter(map(word.__eq__, keys), bool, n)
-
-        if self.language == "fr":
-            valence = np.fromiter(map(self._french_valence, keys, norms), np.float64, n)
-        else:
-            valence = np.fromiter(map(self.lexicon.get, keys, repeat(nan)), np.float64, n)
+        kind, of = r.kind_of or ("", "")
+        valence = np.fromiter(map(self._valence, keys, norms), np.float64, n)
         columns = {
             "keep": keep, "in_lex": ~np.isnan(valence), "is_booster": has(self.boosters),
             "upper": np.fromiter(map(str.isupper, norms), bool, n), "neg": neg,
-            "kind": equals("kind"), "of": equals("of"), "least": equals("least"),
-            "at_very": has(_AT_VERY), "contrast": has(self.contrast),
-            "never": np.fromiter(map(self.never_words.__contains__, rule_words), bool, n),
-            "so_this": np.fromiter(map(self.so_this.__contains__, rule_words), bool, n),
-            "no_negate": has(self.no_negate), "valence": valence,
-            "ne": has(self.ne_words), "ne_closer": has(self.ne_closers),
+            "kind": has({kind} - {""}), "of": has({of} - {""}), "least": has(r.least),
+            "at_very": has(r.least_exceptions), "contrast": has(self.contrast),
+            "never": np.fromiter(map(r.never.__contains__, rule_words), bool, n),
+            "so_this": np.fromiter(map(r.never_so.__contains__, rule_words), bool, n),
+            "no_negate": has(r.no_negate), "valence": valence,
+            "ne": has(r.negation_openers), "ne_closer": has(r.negation_extenders),
             "booster": np.fromiter(map(self.boosters.get, keys, repeat(0.0)), np.float64, n),
             "norm_id": norm_id,
             "wid": np.fromiter(map(self._idiom_words.get, norms, repeat(self._K - 1)), np.int64, n),
@@ -421,44 +347,44 @@ class VaderEngine:
             old = self._arrays.get(name)
             self._arrays[name] = values if old is None else np.concatenate([old, values])
 
-    def _french_key(self, key: str) -> str:
+    def _known_key(self, key: str) -> str:
         """An elongated word ("trooop", "géniaaal") read as the known word it stresses."""
-        if not _ELONGATED.search(key) or key in self._french_known:
+        if not _ELONGATED.search(key) or key in self._known:
             return key
         for shorter in (_ELONGATED.sub(r"\1\1", key), _ELONGATED.sub(r"\1", key)):
-            if shorter in self._french_known:
+            if shorter in self._known:
                 return shorter
         return key
 
-    def _french_valence(self, key: str, norm: str) -> float:
-        """Valence of one French token type (accent-folded ``key``); NaN if none.
+    def _valence(self, key: str, norm: str) -> float:
+        """Valence of one token type (``key`` as matched, ``norm`` as written); NaN if none.
 
-        Lexicon, then joined phrases and idioms, then - for words only - the
-        inflection fallback ("crises" -> "crise").
+        Lexicon, supplement, joined phrases and idioms, then - for words only -
+        the rule set's inflection hook ("crises" -> "crise").
         """
+        r = self.rules
         # "s" of "s'accélère"; "sur" but not "sûr" (the list is matched with accents).
-        if len(key) < 2 or norm.lower() in self.not_sentiment:
+        if len(key) < 2 or norm.lower() in r.not_sentiment:
             return np.nan
-        value = self.valences.get(key)
-        if value is None:
-            value = self.phrase_lexicon.get(key, self.idioms.get(key))
+        value = r.valences.get(key)
         if value is not None or not key.isalpha():
             return np.nan if value is None else value
-        if norm[:1].isupper() and norm[1:].islower():
+        if r.capitalised_unknown_is_name and norm[:1].isupper() and norm[1:].islower():
             return np.nan  # a capitalised unknown word is most often a name ("France")
-        for ending, replacement in self.inflections:
-            if key.endswith(ending) and len(key) - len(ending) >= FR_MIN_STEM:
-                value = self.valences.get(key[:len(key) - len(ending)] + replacement)
+        for ending, replacement in r.inflections:
+            if key.endswith(ending) and len(key) - len(ending) >= r.min_stem:
+                value = r.valences.get(key[:len(key) - len(ending)] + replacement)
                 if value is not None:
                     return value
         return np.nan
 
     # ---------------------------------------------------------------- scoring
     def prepare(self, text: str) -> str:
-        """The text the rules see: emoji described, French phrases joined into one token.
+        """The text the rules see: emoji described, the rule set's phrases joined into one token.
 
-        The French phrases are the multi-word boosters ("à peine"), the idioms
-        ("pas terrible") and the lexicon's multi-word entries ("sans espoir").
+        The phrases (with ``join_phrases``) are the multi-word boosters ("à
+        peine"), the idioms ("pas terrible") and the lexicon's multi-word
+        entries ("sans espoir").
         """
         text = translate_emoji(text, self.emoji, self._emoji_re)
         if self.social_tokens and "’" in text:
@@ -466,11 +392,6 @@ class VaderEngine:
         if self._phrases is not None:
             text = self._phrases.sub(lambda m: "_".join(_PHRASE_GAPS.split(m.group(0))), text)
         return text
-
-    def _split(self, text: str) -> list[str]:
-        if self.language == "fr":
-            return text.replace("'", " ").replace("’", " ").replace("‘", " ").replace("ʼ", " ").split()
-        return text.split()
 
     def features(self, texts: list[str]) -> np.ndarray:
         """``(len(texts), 4)`` array of compound, pos, neg, neu (as nltk rounds them)."""
@@ -485,8 +406,10 @@ class VaderEngine:
             prepared = [t if t.isascii() else self.prepare(t) for t in texts]
         else:
             prepared = [self.prepare(t) for t in texts]
-        splits = (list(map(str.split, prepared)) if self.language == "en"
-                  else [self._split(t) for t in prepared])
+        if self.rules.split_apostrophes:
+            splits = [t.translate(_APOSTROPHES).split() for t in prepared]
+        else:
+            splits = list(map(str.split, prepared))
         counts = np.fromiter(map(len, splits), dtype=np.int64, count=n_texts)
         tokens = np.fromiter(chain.from_iterable(splits), dtype=object, count=int(counts.sum()))
         # Hash the batch's tokens once in C; dict work is then per distinct token
@@ -522,7 +445,7 @@ class VaderEngine:
         everything = np.arange(n)
         has_next = pos < tlen - 1
         skip = A["is_booster"][ids] | (A["kind"][ids] & has_next & tok("of", everything + 1))
-        if self.language == "fr":
+        if self.rules.boosters_can_be_words:
             # "super", "extra": a booster before a sentiment word ("super bien"),
             # a sentiment word of its own otherwise ("c'est super").
             skip &= ~(A["in_lex"][ids] & ~(has_next & tok("in_lex", everything + 1)))
@@ -539,12 +462,13 @@ class VaderEngine:
 
     def _rules(self, lex, p, tlen, cap_diff, tok, v) -> np.ndarray:
         C, N = self.C_INCR, self.N_SCALAR
+        once = self.rules.negation_style == "once"
         v = np.where(tok("upper", lex) & cap_diff, np.where(v > 0, v + C, v - C), v)
         negated_once = np.zeros(len(lex), dtype=bool)
         for k in range(3):
             prev = lex - (k + 1)
             gate = (p > k) & ~tok("in_lex", prev)
-            if self.language == "fr":
+            if self.rules.boosters_can_be_words:
                 gate |= (p > k) & tok("is_booster", prev)
             s = tok("booster", prev)
             s = np.where(v < 0, -s, s)
@@ -552,8 +476,8 @@ class VaderEngine:
             s = np.where(caps, np.where(v > 0, s + C, s - C), s)
             s = s * (1.0, 0.95, 0.9)[k]
             v = np.where(gate, v + s, v)
-            if self.language == "fr":
-                negated_once |= (p > k) & (tok("neg", prev) | self._ne_closer(prev, p - k - 1, tok))
+            if once:
+                negated_once |= (p > k) & (tok("neg", prev) | self._extended(prev, p - k - 1, tok))
                 continue
             neg = tok("neg", prev)
             if k == 0:
@@ -567,7 +491,7 @@ class VaderEngine:
             v = np.where(gate, v * factor, v)
             if k == 2:
                 v = self._idioms(v, lex, p, tlen, gate, tok)
-        if self.language == "fr":
+        if once:
             # "jamais (été) aussi bon": emphasis, not negation.
             never_so = ((p > 0) & tok("so_this", lex - 1)
                         & (((p > 1) & tok("never", lex - 2)) | ((p > 2) & tok("never", lex - 3))))
@@ -579,8 +503,8 @@ class VaderEngine:
         return np.where(flip, v * N, v)
 
     @staticmethod
-    def _ne_closer(at, p_at, tok) -> np.ndarray:
-        """French: is the token at ``at`` (position ``p_at``) a "plus" / "personne" closing a "ne"?"""
+    def _extended(at, p_at, tok) -> np.ndarray:
+        """Is the token at ``at`` (position ``p_at``) an extender ("plus") closing an opener ("ne")?"""
         closer = tok("ne_closer", at)
         if not closer.any():
             return closer
@@ -643,10 +567,10 @@ class VaderEngine:
         denom = pos_sum - neg_sum + neu
         has = n_tok > 0
         safe = np.where(has, denom, 1.0)
-        out[:, 0] = np.where(has, np.round(compound, 4), 0.0)
-        out[:, 1] = np.where(has, np.round(np.abs(pos_sum / safe), 3), 0.0)
-        out[:, 2] = np.where(has, np.round(np.abs(neg_sum / safe), 3), 0.0)
-        out[:, 3] = np.where(has, np.round(np.abs(neu / safe), 3), 0.0)
+        out[:, 0] = np.where(has, _round_like_python(compound, 4), 0.0)
+        out[:, 1] = np.where(has, _round_like_python(np.abs(pos_sum / safe), 3), 0.0)
+        out[:, 2] = np.where(has, _round_like_python(np.abs(neg_sum / safe), 3), 0.0)
+        out[:, 3] = np.where(has, _round_like_python(np.abs(neu / safe), 3), 0.0)
         return out
 
 
@@ -662,10 +586,15 @@ def reference_analyzer():
     return SentimentIntensityAnalyzer(lexicon_file=EN_LEXICON)
 
 
-@lru_cache(maxsize=8)
 def get_engine(language: str, first_occurrence_bug: bool = False,
                social_tokens: bool = False) -> VaderEngine:
-    """The process-wide engine for these options (built once; loading takes ~0.2 s)."""
-    return VaderEngine(language, first_occurrence_bug=first_occurrence_bug,
-                       social_tokens=social_tokens)
+    """The process-wide engine for these options (built once per rule set; ~0.2 s)."""
+    rules = rule_set(language)
+    return _engine(rules, first_occurrence_bug, social_tokens)
+
+
+@lru_cache(maxsize=16)
+def _engine(rules: RuleSet, first_occurrence_bug: bool, social_tokens: bool) -> VaderEngine:
+    return VaderEngine(rules.language, first_occurrence_bug=first_occurrence_bug,
+                       social_tokens=social_tokens, rules=rules)
 
