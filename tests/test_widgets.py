@@ -13,6 +13,16 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("anywidget")  # alt.JupyterChart needs it
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_language_switch():
+    """Each test gets its own EN/FR switch (the switch is one per kernel, like a notebook)."""
+    from listening.widgets import _common
+
+    _common._SWITCH = None
+    yield
+    _common._SWITCH = None
 TZ = "America/Toronto"
 
 
@@ -222,7 +232,7 @@ def test_explorer_reads_a_store_and_leaves_the_frame_alone(frame):
     assert Explorer(FakeStore()).matches == len(frame)
     with pytest.raises(TypeError, match="mention frame or a store"):
         Explorer([1, 2, 3])
-    with pytest.raises(ValueError, match="freq must be one of"):
+    with pytest.raises(ValueError, match="not accepted; use .hour., .day. or .week."):
         Explorer(frame, freq="minute")
 
 
@@ -261,7 +271,11 @@ def test_threat_board_sorts_and_shows_evidence(frame, alerts):
     board = ThreatBoard(alerts, frame)
     assert board.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     assert board.select.value == "k-high"
-    assert board.select.options[0][0].startswith("[severity 8/10] term:scam · volume · ")
+    label = board.select.options[0][0]
+    assert label.startswith("[severity 8/10] ") and " · volume spike · " in label
+    # the title is the examples' topic label, never the bare segment name
+    top_topic = board.examples_frame("k-high")["topic_label"].value_counts().index[0]
+    assert board.title("k-high").startswith(top_topic) and "term:scam" not in label
     words = ThreatBoard(alerts.assign(severity=["low", "critical", "medium"]), frame)
     assert words.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     _assert_escaped(board.detail.value)
@@ -270,7 +284,11 @@ def test_threat_board_sorts_and_shows_evidence(frame, alerts):
     _assert_escaped(board.examples.value)
     spark = board.spark_frame
     assert spark["count"].sum() > 0
-    assert board.spark.chart.to_dict()["mark"]["type"] == "line"
+    spec = board.spark.chart.to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks[:2] == ["area", "line"]           # the usual range behind the line
+    assert spec["layer"][1]["encoding"]["x"]["axis"]["format"]  # a time axis, not axis=None
+    assert (spark["low"] <= spark["expected"]).all() and (spark["expected"] <= spark["high"]).all()
     with pytest.raises(KeyError, match="no alert with alert_key"):
         board.examples_frame("nope")
 
