@@ -210,7 +210,9 @@ def test_explorer_notebook_in_chromium(lab):
         # the platform chart is redrawn with a single bar
         expect(platforms_chart.locator(".mark-rect path")).to_have_count(1)
         assert platforms_chart.screenshot() != before_chart
-        # compare with the previous period: the status says the change
+        # the last 7 days compared with the 7 before: the status says the change
+        explorer.locator(".widget-dropdown").filter(has_text="period").locator("select") \
+            .select_option(label="last 7 days")
         explorer.locator(".widget-checkbox").filter(
             has_text="compare with previous period").locator("input").check()
         expect(status).to_contain_text("vs the previous period")
@@ -256,6 +258,8 @@ def test_threat_board_triage_survives_a_reload(lab):
         # the shared EN/FR switch relabels the board
         board.locator(".listening-language button").filter(has_text="FR").click()
         expect(board.locator(".widget-select select option").first).to_contain_text("gravité")
+        expect(board.locator("h5").filter(has_text="Journal de suivi")).to_have_count(1)
+        expect(board.locator("h4").first).to_contain_text("gravité")
         page.screenshot(path=str(ARTIFACTS / "threat_board_after.png"), full_page=True)
         _no_errors(page)
 

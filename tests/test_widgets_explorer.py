@@ -88,9 +88,9 @@ def test_topic_lines_are_top_eight_and_others(frame):
 
     ex = Explorer(frame, tz=TZ)
     names = ex.topics_frame["topic"].unique().tolist()
-    assert len(names) == 9 and names[-1] == "others (4)"
+    assert len(names) == 9 and names[-1] == "all other topics (4)"
     assert ex.topics_frame.groupby("time")["mentions"].sum().sum() == len(frame)
-    assert ex.topics_frame.loc[ex.topics_frame["topic"] == "others (4)", "others"].all()
+    assert ex.topics_frame.loc[ex.topics_frame["topic"] == "all other topics (4)", "others"].all()
 
 
 def test_export_writes_the_selection_with_ls_export(frame, tmp_path):

@@ -41,9 +41,16 @@ def _wall(times: pd.Series) -> pd.Series:
                      index=times.index)
 
 
+# Ticks on whole buckets: a day chart never labels the same day twice.
+_TICKS = {"day": {"interval": "day", "step": 1}, "week": {"interval": "week", "step": 1}}
+_STEP = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1), "week": pd.Timedelta(weeks=1)}
+
+
 def _x(freq: str, title: str | None = "time", *, grid: bool = True) -> alt.X:
-    return alt.X("time:T", title=title, scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format=_TIME_FORMAT.get(freq, "%b %d"), grid=grid))
+    tick = _TICKS.get(freq)
+    axis = alt.Axis(format=_TIME_FORMAT.get(freq, "%b %d"), grid=grid, labelOverlap=True,
+                    **({"tickCount": tick} if tick else {}))
+    return alt.X("time:T", title=title, scale=alt.Scale(type="utc"), axis=axis)
 
 
 def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",
@@ -58,13 +65,17 @@ def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",
     """
     if "previous" not in volume.columns:
         volume = volume.assign(previous=np.nan)
-    data = volume.assign(time=_wall(volume["time"]))
+    # each bar spans its bucket (time .. end), whatever the number of buckets shown
+    data = volume.assign(time=_wall(volume["time"]),
+                         end=_wall(volume["time"] + _STEP.get(freq, pd.Timedelta(days=1))))
     brush = alt.selection_interval(name=BRUSH, encodings=["x"])
     tooltip = [alt.Tooltip("time:T", format="%Y-%m-%d %H:%M", formatType="utc"),
                alt.Tooltip("mentions:Q", format=","),
                alt.Tooltip("previous:Q", format=",", title=previous_label)]
-    bars = (alt.Chart().mark_bar(color="#1f77b4")
-            .encode(x=_x(freq, None), y=alt.Y("mentions:Q", title="mentions"), tooltip=tooltip)
+    bars = (alt.Chart().mark_bar(color="#1f77b4", stroke="white", strokeWidth=0.5)
+            .encode(x=_x(freq, None), x2="end:T", y=alt.Y("mentions:Q", title="mentions"),
+                    y2=alt.datum(0),
+                    tooltip=tooltip)
             .add_params(brush))
     line = (alt.Chart().mark_line(color="#333333", strokeDash=[4, 3], strokeWidth=1.5)
             .encode(x=_x(freq, None), y="previous:Q", tooltip=tooltip))

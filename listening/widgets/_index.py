@@ -32,7 +32,7 @@ POST_COLUMNS = ("mention_id", "timestamp", "platform", "author", "text", "reach"
 # Topics drawn in "topics over time": more than this many lines are unreadable; the
 # rest are summed into one "others" line.
 TOP_TOPICS = 8
-OTHERS = "others"
+OTHERS = "all other topics"
 _SPACES = __import__("re").compile(r"\s+")
 
 
@@ -255,7 +255,7 @@ class FrameIndex:
             "mentions": counts.ravel(), "share": share.ravel()})
 
     def topics_over_time(self, rows: np.ndarray, *, freq: str, tz: str,
-                         top: int = TOP_TOPICS) -> pd.DataFrame:
+                         top: int = TOP_TOPICS, others: str = OTHERS) -> pd.DataFrame:
         """Mentions per bucket for the ``top`` largest topics in the selection."""
         _, edges = self.buckets(freq, tz)
         if "topic" not in self.codes:
@@ -270,7 +270,7 @@ class FrameIndex:
         labels = [names[i] for i in keep]
         if rest:  # the smaller topics as one line: eight lines and "others" stay readable
             series = np.column_stack([series, counts[:, rest].sum(axis=1)])
-            labels.append(f"{OTHERS} ({len(rest)})")
+            labels.append(f"{others} ({len(rest)})")
         return pd.DataFrame({
             "time": np.repeat(edges.to_numpy(), len(labels)),
             "topic": np.tile(np.array(labels, dtype=object), nb),

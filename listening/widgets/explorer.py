@@ -35,8 +35,15 @@ from ._charts import (
     volume_brush_chart,
     window_from_brush,
 )
-from ._common import chart_widget, default_out_dir, escape, follow_language, language_switch
-from ._common import local_tz, posts_html
+from ._common import (
+    chart_widget,
+    default_out_dir,
+    escape,
+    follow_language,
+    language_switch,
+    local_tz,
+    posts_html,
+)
 from ._index import FREQS, Filters, FrameIndex
 from ._views import ViewBook
 
@@ -82,7 +89,8 @@ _WORDS = {
            "platforms_t": "Platforms", "sov_t": "Share of voice ({of})",
            "sov_prev": "Share of voice ({of}); black tick: previous period",
            "this": "this period", "previous": "previous period",
-           "authors_m": "Top authors by mentions", "authors_r": "Top authors by reach",
+           "others": "all other topics", "authors_m": "Top authors by mentions",
+           "authors_r": "Top authors by reach",
            "author": "Author", "mentions": "Mentions", "reach": "Reach",
            "exported": "Exported {n} mentions to <code>{path}</code>.",
            "too_many": "{n} mentions do not fit in one Excel sheet (max {max}): filter "
@@ -118,7 +126,7 @@ _WORDS = {
            "platforms_t": "Plateformes", "sov_t": "Part de voix ({of})",
            "sov_prev": "Part de voix ({of}); trait noir : période précédente",
            "this": "cette période", "previous": "période précédente",
-           "authors_m": "Principaux auteurs (mentions)",
+           "others": "tous les autres sujets", "authors_m": "Principaux auteurs (mentions)",
            "authors_r": "Principaux auteurs (portée)",
            "author": "Auteur", "mentions": "Mentions", "reach": "Portée",
            "exported": "{n} mentions exportées dans <code>{path}</code>.",
@@ -130,6 +138,8 @@ _WORDS = {
            "headers": {"copies": "Copies", "rules": "Règles", "sentiment_label": "Tonalité",
                        "topic_label": "Sujet"}},
 }
+# Numbers in the authors' tables: right-aligned, apart from their neighbours.
+_NUM = "text-align:right;padding:0 0 0 18px"
 _FREQ_WORDS = {"fr": {"hour": "heure", "day": "jour", "week": "semaine"}}
 
 
@@ -574,7 +584,8 @@ class Explorer:
         self.sentiment_frame = self._trim(
             self.index.sentiment_over_time(selected, freq=freq, tz=tz), lo, hi)
         self.topics_frame = self._trim(
-            self.index.topics_over_time(selected, freq=freq, tz=tz), lo, hi)
+            self.index.topics_over_time(selected, freq=freq, tz=tz, others=words["others"]),
+            lo, hi)
         self.platforms_frame = self.index.platforms(selected)
         self._live["sentiment"].update(
             ("sentiment", freq), lambda d: sentiment_share_chart(d, freq=freq),
@@ -610,13 +621,14 @@ class Explorer:
         for by, title in (("mentions", words["authors_m"]), ("reach", words["authors_r"])):
             top = self.authors_frames[by]
             body = "".join(
-                f"<tr><td>{escape(a)}</td><td style='text-align:right'>{_n(m, lang)}</td>"
-                f"<td style='text-align:right'>{'' if pd.isna(r) else _n(r, lang)}</td></tr>"
+                f"<tr><td>{escape(a)}</td><td style='{_NUM}'>{_n(m, lang)}</td>"
+                f"<td style='{_NUM}'>{'' if pd.isna(r) else _n(r, lang)}</td></tr>"
                 for a, m, r in top.itertuples(index=False))
             tables.append(
                 f"<div style='margin-right:24px'><b>{escape(title)}</b>"
                 f"<table class='listening-authors'><thead><tr><th>{words['author']}</th>"
-                f"<th>{words['mentions']}</th><th>{words['reach']}</th></tr></thead>"
+                f"<th style='{_NUM}'>{words['mentions']}</th>"
+                f"<th style='{_NUM}'>{words['reach']}</th></tr></thead>"
                 f"<tbody>{body}</tbody></table></div>")
         self.authors.value = "<div style='display:flex;flex-wrap:wrap'>" + "".join(tables) \
             + "</div>"

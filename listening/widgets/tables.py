@@ -99,4 +99,14 @@ def show(table: pd.DataFrame, *, tz: str | None = None, newest=None, rows: int |
     title = f"Times in {tz}." + (f" {caption}" if caption else "")
     if partial is not None and partial.any():
         title += " The last bin is partial: the data stop before it ends."
-    return out.style.format(formats, na_rep="").set_caption(title)
+    texts = [c for c in out.columns if c not in formats and not pd.api.types.is_bool_dtype(
+        out[c])]
+    styler = (out.style.format(formats, na_rep="").set_caption(title)
+              .set_properties(subset=texts, **{"text-align": "left"})
+              .set_table_styles([{"selector": "th.col_heading", "props": "text-align: left;"},
+                                 {"selector": "caption",
+                                  "props": "text-align: left; color: #555;"}]))
+    if out.index.name is None and isinstance(out.index, pd.RangeIndex | pd.Index) \
+            and pd.api.types.is_integer_dtype(out.index):
+        styler = styler.hide(axis="index")   # row numbers say nothing to an analyst
+    return styler

@@ -9,14 +9,21 @@ issues-management log.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
-import re
-
 from ._charts import _wall
-from ._common import StoreRef, chart_widget, escape, follow_language, language_switch
-from ._common import local_tz, posts_html
+from ._common import (
+    StoreRef,
+    chart_widget,
+    escape,
+    follow_language,
+    language_switch,
+    local_tz,
+    posts_html,
+)
 
 __all__ = ["SEVERITY_ORDER", "STATUSES", "ThreatBoard"]
 
@@ -89,6 +96,9 @@ _NOT_PLACES = {"The", "OPP", "Ontario", "Highway", "Hwy", "La", "Le", "Les", "My
                "Ma", "Mon"}
 
 
+_NO_TOPIC = {"other", "others", "autre", "autres", "-1", "outliers"}
+
+
 def _place_of(texts: pd.Series) -> str:
     """The place most example posts name (ties: the first seen), or ""."""
     counts: dict[str, int] = {}
@@ -116,13 +126,17 @@ def _alert_title(row: pd.Series, examples: pd.DataFrame, frame: pd.DataFrame,
         labels = frame.loc[frame["topic"].astype("string") == code, "topic_label"].dropna()
         topic = str(labels.iloc[0]) if len(labels) else ""
     if not topic and "topic_label" in examples.columns:
-        counts = examples["topic_label"].dropna().astype(str).value_counts(sort=False)
+        labels = examples["topic_label"].dropna().astype(str)
+        # the catch-all topic of posts no topic took ("other") names nothing
+        counts = labels[~labels.str.lower().isin(_NO_TOPIC)].value_counts(sort=False)
         if len(counts):
             topic = max(counts.index, key=lambda k: (counts[k], -list(counts.index).index(k)))
     place = _place_of(examples["text"]) if "text" in examples.columns else ""
-    if not topic:
+    if not topic:  # no topic: the alert's own terms say what it is about
+        terms = [str(t) for t in _as_list(row.get("terms")) if str(t).strip()][:3]
         words = _WORDS[lang]
-        topic = (words["all_mentions"] if segment in ("", "all") else segment)
+        topic = (" · ".join(terms) if terms
+                 else words["all_mentions"] if segment in ("", "all") else segment)
     return f"{topic} — {place}" if place else topic
 
 
