@@ -463,3 +463,37 @@ def test_widgets_on_real_alerts(tmp_path):
     assert board.spark_frame["count"].sum() >= 0
     queue = ResponseQueue(enriched)
     assert queue.queue["priority"].is_monotonic_decreasing and len(queue.queue) > 0
+
+
+def test_threat_board_titles_say_topic_and_place(frame):
+    from listening.widgets.threat_board import _alert_title, _place_of
+
+    assert _place_of(pd.Series(["Road closed near Kingston", "Collision près de Kingston",
+                                "Evacuation north of Kenora"])) == "Kingston"
+    assert _place_of(pd.Series(["nothing here", "In the end"])) == ""
+    examples = pd.DataFrame({"text": ["Fire near Kenora", "Smoke in Kenora"],
+                             "topic_label": ["other", "evacuation · wildfire"]})
+    row = pd.Series({"segment": "all", "terms": ["evacuation", "wildfire"]})
+    assert _alert_title(row, examples, frame) == "evacuation · wildfire — Kenora"
+    # only the catch-all topic: the alert's terms name it
+    examples = examples.assign(topic_label="other")
+    assert _alert_title(row, examples, frame) == "evacuation · wildfire — Kenora"
+
+
+def test_threat_board_follows_the_shared_language_switch(frame, alerts):
+    from listening.widgets import ThreatBoard
+    from listening.widgets._common import language_switch
+
+    board = ThreatBoard(alerts.assign(why_fr=["routes", "hausse", "plus négatif"]), frame)
+    assert board.save.description == "save triage"
+    language_switch().value = "fr"
+    assert board.save.description == "enregistrer"
+    assert board.select.options[0][0].startswith("[gravité 8/10] ")
+    assert "nouvelle" in board.select.options[0][0] and "<p>hausse</p>" in board.detail.value
+    assert ("fermées", "closed") in board.show.options
+    board.status.value = "escalated"
+    board.save_triage()
+    assert "Enregistré : remontée" in board.saved.value
+    assert "<b>remontée</b> par" in board.history.value
+    local = pd.Timestamp.now(tz=TZ).strftime("%Y-%m-%d")
+    assert f"Journal de suivi ({TZ})" in board.history.value and local in board.history.value

@@ -224,3 +224,53 @@ def test_select_labels_fit_and_french_labels(frame):
     assert "mentions sur" in ex.status.value and "publications distinctes" in ex.page_label.value
     assert ex._live["topics"].spec["title"].startswith("Sujets")
     assert ex.period.value == "all"
+
+
+# ------------------------------------------------------------ notebooks' tables (18.5)
+def test_show_formats_local_times_thousands_shares_and_marks_a_partial_day(frame):
+    from listening.widgets import show
+
+    newest = frame["timestamp"].max()
+    daily = ls.trends.volume(frame, freq="1D", tz=TZ)
+    shown = show(daily, tz=TZ, newest=newest).data
+    assert "time" not in shown.columns                      # one clock: the local one
+    last_day = newest.tz_convert(TZ).strftime("%Y-%m-%d")
+    assert shown["time_local"].iloc[-1] == f"{last_day} (partial)"
+    assert not shown["time_local"].iloc[:-1].str.contains("partial").any()
+    # a day that ends exactly with the data is complete
+    upto = pd.Timestamp(last_day, tz=TZ)
+    whole = show(daily.iloc[:-1], tz=TZ, newest=upto - pd.Timedelta(microseconds=1)).data
+    assert not whole["time_local"].str.contains("partial").any()
+    html = show(pd.DataFrame({"mentions": [12345], "share": [0.1234],
+                              "at": [pd.Timestamp("2026-11-02 15:30", tz="UTC")]}),
+                tz=TZ).to_html()
+    assert "12,345" in html and "12.3%" in html and "2026-11-02 10:30" in html
+    assert f"Times in {TZ}" in html
+
+
+def test_one_zone_from_listening_tz(monkeypatch, frame):
+    from listening.widgets import Explorer, local_tz
+
+    monkeypatch.delenv("LISTENING_TZ", raising=False)
+    assert local_tz() == "America/Toronto"
+    monkeypatch.setenv("LISTENING_TZ", "America/Vancouver")
+    assert local_tz() == "America/Vancouver"
+    assert Explorer(frame).tz.value == "America/Vancouver"
+    monkeypatch.setenv("LISTENING_TZ", "Mars/Olympus")
+    with pytest.raises(ValueError, match="not a time zone"):
+        local_tz()
+
+
+def test_sentiment_notebook_keeps_the_method_with_the_best_figure():
+    import nbformat
+
+    from listening.widgets import default_out_dir
+
+    book = nbformat.read(ls.__file__.replace("listening/__init__.py",
+                                             "notebooks/06_sentiment_model.ipynb"), 4)
+    code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
+    # the choice follows the printed table; a model is saved only when it wins, in out/
+    assert 'idxmax(), "method"]' in code and 'if best.startswith("retrained")' in code
+    assert code.index("idxmax") < code.index("train_sentiment") < code.index("model.save(")
+    assert "default_out_dir()" in code and '"out/' not in code
+    assert default_out_dir().name == "out"

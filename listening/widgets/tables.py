@@ -64,7 +64,7 @@ def show(table: pd.DataFrame, *, tz: str | None = None, newest=None, rows: int |
     rows : int, optional
         Show only the first ``rows`` rows.
     caption : str, optional
-        Shown above the table; the zone is always named.
+        Shown above the table; the zone is named whenever the table has times.
 
     Returns
     -------
@@ -76,8 +76,10 @@ def show(table: pd.DataFrame, *, tz: str | None = None, newest=None, rows: int |
         out = out.drop(columns="time")
     partial = _partial_bin(out, newest, tz)
     formats: dict[str, object] = {}
+    has_times = False
     for column in out.columns:
         values = out[column]
+        has_times |= pd.api.types.is_datetime64_any_dtype(values)
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             local = values.dt.tz_convert(tz)
             midnight = (local.dt.hour.eq(0) & local.dt.minute.eq(0)).all()
@@ -96,7 +98,7 @@ def show(table: pd.DataFrame, *, tz: str | None = None, newest=None, rows: int |
             if column in out.columns:
                 out[column] = out[column].astype("string").where(
                     ~partial.to_numpy(), out[column].astype("string") + " (partial)")
-    title = f"Times in {tz}." + (f" {caption}" if caption else "")
+    title = " ".join(x for x in ((f"Times in {tz}." if has_times else ""), caption or "") if x)
     if partial is not None and partial.any():
         title += " The last bin is partial: the data stop before it ends."
     texts = [c for c in out.columns if c not in formats and not pd.api.types.is_bool_dtype(
