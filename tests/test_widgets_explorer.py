@@ -174,7 +174,7 @@ def test_compare_with_the_previous_period(frame):
     assert ex.volume_frame["previous"].sum() == expected
     assert "previous_share" in ex.sov_frame.columns
     ex.compare.value = False
-    assert "previous" not in ex.volume_frame.columns and ex.previous_matches is None
+    assert ex.volume_frame["previous"].isna().all() and ex.previous_matches is None
 
 
 def test_top_authors_and_share_of_voice_match_ls_trends(frame):
@@ -274,3 +274,34 @@ def test_sentiment_notebook_keeps_the_method_with_the_best_figure():
     assert code.index("idxmax") < code.index("train_sentiment") < code.index("model.save(")
     assert "default_out_dir()" in code and '"out/' not in code
     assert default_out_dir().name == "out"
+
+
+def _fields(spec) -> set[str]:
+    """Every data field a Vega-Lite spec encodes (layers included)."""
+    out = set()
+    for layer in [spec, *spec.get("layer", [])]:
+        for channel in layer.get("encoding", {}).values():
+            for enc in channel if isinstance(channel, list) else [channel]:
+                if isinstance(enc, dict):
+                    if "field" in enc:
+                        out.add(enc["field"])
+                    if isinstance(enc.get("condition"), dict) and "field" in enc["condition"]:
+                        out.add(enc["condition"]["field"])
+    return out
+
+
+def test_every_chart_gets_the_fields_it_draws(frame):
+    """The charts swap datasets under a template: each field drawn must be in the data."""
+    from listening.widgets import Explorer
+
+    ex = Explorer(frame, tz=TZ)
+    for step in (lambda: None, lambda: setattr(ex.compare, "value", True),
+                 lambda: setattr(ex.period, "value", "last 7 days"),
+                 lambda: setattr(ex.freq, "value", "hour"),
+                 lambda: setattr(ex.share_of, "value", "topic")):
+        step()
+        for name, live in ex._live.items():
+            rows = live.spec["datasets"]["table"]
+            assert rows, name
+            missing = _fields(live.spec) - set(rows[0])
+            assert not missing, f"{name} chart draws {missing}, absent from its data"

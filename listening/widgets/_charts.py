@@ -24,6 +24,7 @@ __all__ = [
     "topic_lines_chart",
     "volume_brush_chart",
     "window_from_brush",
+    "with_bucket_end",
 ]
 
 BRUSH = "brush"
@@ -53,6 +54,11 @@ def _x(freq: str, title: str | None = "time", *, grid: bool = True) -> alt.X:
     return alt.X("time:T", title=title, scale=alt.Scale(type="utc"), axis=axis)
 
 
+def with_bucket_end(volume: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """``volume`` with ``end`` = each bucket's end: a bar spans its bucket, however many."""
+    return volume.assign(end=volume["time"] + _STEP.get(freq, pd.Timedelta(days=1)))
+
+
 def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",
                        height: int = 140, title: str | None = None,
                        previous_label: str = "previous period") -> alt.LayerChart:
@@ -65,9 +71,9 @@ def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",
     """
     if "previous" not in volume.columns:
         volume = volume.assign(previous=np.nan)
-    # each bar spans its bucket (time .. end), whatever the number of buckets shown
-    data = volume.assign(time=_wall(volume["time"]),
-                         end=_wall(volume["time"] + _STEP.get(freq, pd.Timedelta(days=1))))
+    if "end" not in volume.columns:
+        volume = with_bucket_end(volume, freq)
+    data = volume.assign(time=_wall(volume["time"]), end=_wall(volume["end"]))
     brush = alt.selection_interval(name=BRUSH, encodings=["x"])
     tooltip = [alt.Tooltip("time:T", format="%Y-%m-%d %H:%M", formatType="utc"),
                alt.Tooltip("mentions:Q", format=","),

@@ -34,6 +34,7 @@ from ._charts import (
     topic_lines_chart,
     volume_brush_chart,
     window_from_brush,
+    with_bucket_end,
 )
 from ._common import (
     chart_widget,
@@ -138,6 +139,16 @@ _WORDS = {
            "headers": {"copies": "Copies", "rules": "Règles", "sentiment_label": "Tonalité",
                        "topic_label": "Sujet"}},
 }
+# The posts table: the text gets room, times stay on one line, labels are small.
+_TABLE_CSS = (
+    "<style>.listening-explorer table.posts td{line-height:1.3;padding:3px 6px;"
+    "vertical-align:top}"
+    ".listening-explorer table.posts td.col-text{min-width:320px}"
+    ".listening-explorer table.posts td.col-timestamp{white-space:nowrap}"
+    ".listening-explorer table.posts td.col-topic_label,"
+    ".listening-explorer table.posts td.col-rules,"
+    ".listening-explorer table.posts td.col-sentiment_label{font-size:11px;max-width:150px}"
+    "</style>")
 # Numbers in the authors' tables: right-aligned, apart from their neighbours.
 _NUM = "text-align:right;padding:0 0 0 18px"
 _FREQ_WORDS = {"fr": {"hour": "heure", "day": "jour", "week": "semaine"}}
@@ -231,14 +242,16 @@ class Explorer:
         self.until = w.DatePicker(value=last, layout=w.Layout(width="230px"),
                                   style={"description_width": "initial"})
         self.freq = w.ToggleButtons(options=list(FREQS), value=freq,
-                                    style={"description_width": "initial"})
+                                    style={"description_width": "initial",
+                                           "button_width": "72px"})
         zones = list(TIME_ZONES) if tz in TIME_ZONES else [tz, *TIME_ZONES]
         self.tz = w.Dropdown(options=zones, value=tz, layout=w.Layout(width="260px"),
                              style={"description_width": "initial"})
         self.compare = w.Checkbox(value=False, indent=False, layout=w.Layout(width="auto"))
         self.share_of = w.ToggleButtons(options=["rule", "topic"],
                                         value="rule" if self.index.rule_names else "topic",
-                                        style={"description_width": "initial"})
+                                        style={"description_width": "initial",
+                                               "button_width": "90px"})
         self.platform = pick("platform")
         self.language = pick("language")
         self.sentiment = pick("sentiment")
@@ -570,9 +583,9 @@ class Explorer:
                      else self.index.positions(filters, window=False))
             frame = self._trim(self.index.volume(whole, freq=freq, tz=tz),
                                filters.since, filters.until)
-            if prev_rows is not None:
-                frame = frame.assign(previous=self._shifted(prev_rows, previous, frame))
-            self.volume_frame = frame
+            frame = frame.assign(previous=np.nan if prev_rows is None
+                                 else self._shifted(prev_rows, previous, frame))
+            self.volume_frame = with_bucket_end(frame, freq)
             title = words["volume_prev" if prev_rows is not None else "volume"].format(
                 freq=freq_word, tz=tz)
             self._live["volume"].update(
@@ -649,9 +662,8 @@ class Explorer:
         self._live["sov"].update(
             ("sov", self.lang), lambda d: share_of_voice_chart(
                 d, current=words["this"], previous=words["previous"]),
-            sov[["name", "mentions", "share", *(["previous_share"] if "previous_share"
-                                                 in sov.columns else [])]]
-            if not sov.empty else sov, title=title, height=max(40, 20 * len(sov)))
+            sov.reindex(columns=["name", "mentions", "share", "previous_share"]),
+            title=title, height=max(40, 20 * len(sov)))
 
     def _draw_status(self, selected, prev_rows, previous) -> None:
         words, lang = self.words, self.lang
@@ -698,6 +710,8 @@ class Explorer:
         rows, self.distinct = self.index.collapsed_rows(selected, page=self.page,
                                                         page_size=self.page_size)
         labels = self.index.labels_of(rows.index.to_numpy())
+        if "rules" in labels:  # rule names wrap in a narrow column
+            labels["rules"] = [r.replace("_", " ") for r in labels["rules"]]
         shown = rows.assign(**labels)
         shown = shown.assign(timestamp=shown["timestamp"].dt.tz_convert(self.tz.value)
                              .dt.strftime("%Y-%m-%d %H:%M"))
@@ -711,9 +725,9 @@ class Explorer:
         from ..report import posts_table_html
 
         self.table.value = (posts_html(shown.iloc[:0], lang=lang) if shown.empty else
-                            posts_table_html(self.table_frame, TABLE_COLUMNS, lang=lang,
-                                             tz=self.tz.value, max_rows=len(shown),
-                                             headers=words["headers"]))
+                            _TABLE_CSS + posts_table_html(
+                                self.table_frame, TABLE_COLUMNS, lang=lang, tz=self.tz.value,
+                                max_rows=len(shown), headers=words["headers"]))
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
