@@ -305,3 +305,14 @@ def test_every_chart_gets_the_fields_it_draws(frame):
             assert rows, name
             missing = _fields(live.spec) - set(rows[0])
             assert not missing, f"{name} chart draws {missing}, absent from its data"
+
+
+def test_the_last_partial_bucket_is_marked(frame):
+    from listening.widgets import Explorer
+
+    ex = Explorer(frame, tz=TZ)
+    newest = frame["timestamp"].max().tz_convert(TZ).tz_localize(None)
+    volume = ex.volume_frame
+    assert volume["partial"].tolist() == (volume["end"] > newest).tolist()
+    assert volume["partial"].iloc[-1] and not volume["partial"].iloc[:-1].any()
+    assert "pale: partial" in ex._live["volume"].spec["title"]

@@ -67,21 +67,27 @@ def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",
     ``volume`` has ``time`` (local, naive) and ``mentions``; an optional ``previous``
     column (the period before, shifted onto this one) is drawn as a dashed line.
     The line layer is always there (empty without ``previous``), so switching the
-    comparison on and off keeps one chart shape and the brush.
+    comparison on and off keeps one chart shape and the brush. A bucket flagged
+    ``partial`` (the data stop before it ends) is drawn pale, so it is not read as a drop.
     """
     if "previous" not in volume.columns:
         volume = volume.assign(previous=np.nan)
     if "end" not in volume.columns:
         volume = with_bucket_end(volume, freq)
+    if "partial" not in volume.columns:
+        volume = volume.assign(partial=False)
     data = volume.assign(time=_wall(volume["time"]), end=_wall(volume["end"]))
     brush = alt.selection_interval(name=BRUSH, encodings=["x"])
     tooltip = [alt.Tooltip("time:T", format="%Y-%m-%d %H:%M", formatType="utc"),
                alt.Tooltip("mentions:Q", format=","),
                alt.Tooltip("previous:Q", format=",", title=previous_label)]
-    bars = (alt.Chart().mark_bar(color="#1f77b4", stroke="white", strokeWidth=0.5)
+    bars = (alt.Chart().mark_bar(stroke="white", strokeWidth=0.5)
             .encode(x=_x(freq, None), x2="end:T", y=alt.Y("mentions:Q", title="mentions"),
                     y2=alt.datum(0),
-                    tooltip=tooltip)
+                    # the last bucket, still running when the data stop, in a pale blue
+                    color=alt.condition("datum.partial", alt.value("#9ecae1"),
+                                        alt.value("#1f77b4")),
+                    tooltip=[*tooltip, alt.Tooltip("partial:N", title="partial")])
             .add_params(brush))
     line = (alt.Chart().mark_line(color="#333333", strokeDash=[4, 3], strokeWidth=1.5)
             .encode(x=_x(freq, None), y="previous:Q", tooltip=tooltip))

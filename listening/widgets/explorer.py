@@ -83,9 +83,9 @@ _WORDS = {
            "no_previous": " — no mentions in the previous period ({lo} – {hi})",
            "page": "page {page} of {pages} — {distinct} distinct posts, newest first "
                    "(copies and retweets on one row)",
-           "volume": "Mentions per {freq} ({tz}) — drag to select a period",
-           "volume_prev": "Mentions per {freq} ({tz}); dashed: previous period — drag to "
-                          "select a period",
+           "volume": "Mentions per {freq} ({tz}; pale: partial) — drag to select a period",
+           "volume_prev": "Mentions per {freq} ({tz}; pale: partial); dashed: previous "
+                          "period — drag to select a period",
            "sentiment_t": "Sentiment over time", "topics_t": "Topics over time (top 8 + others)",
            "platforms_t": "Platforms", "sov_t": "Share of voice ({of})",
            "sov_prev": "Share of voice ({of}); black tick: previous period",
@@ -119,9 +119,10 @@ _WORDS = {
            "no_previous": " — aucune mention dans la période précédente ({lo} – {hi})",
            "page": "page {page} sur {pages} — {distinct} publications distinctes, les plus "
                    "récentes d'abord (copies et partages sur une ligne)",
-           "volume": "Mentions par {freq} ({tz}) — glissez pour choisir une période",
-           "volume_prev": "Mentions par {freq} ({tz}); pointillés : période précédente — "
-                          "glissez pour choisir une période",
+           "volume": "Mentions par {freq} ({tz}; pâle : partiel) — glissez pour choisir une "
+                     "période",
+           "volume_prev": "Mentions par {freq} ({tz}; pâle : partiel); pointillés : période "
+                          "précédente — glissez pour choisir une période",
            "sentiment_t": "Tonalité dans le temps",
            "topics_t": "Sujets dans le temps (8 principaux + autres)",
            "platforms_t": "Plateformes", "sov_t": "Part de voix ({of})",
@@ -585,7 +586,11 @@ class Explorer:
                                filters.since, filters.until)
             frame = frame.assign(previous=np.nan if prev_rows is None
                                  else self._shifted(prev_rows, previous, frame))
-            self.volume_frame = with_bucket_end(frame, freq)
+            frame = with_bucket_end(frame, freq)
+            newest = self._local(pd.Timestamp(int(self.index.ts[-1]), tz="UTC")) \
+                if self.index.n else None
+            self.volume_frame = frame.assign(
+                partial=False if newest is None else frame["end"] > newest)
             title = words["volume_prev" if prev_rows is not None else "volume"].format(
                 freq=freq_word, tz=tz)
             self._live["volume"].update(
