@@ -497,3 +497,16 @@ def test_threat_board_follows_the_shared_language_switch(frame, alerts):
     assert "<b>remontée</b> par" in board.history.value
     local = pd.Timestamp.now(tz=TZ).strftime("%Y-%m-%d")
     assert f"Journal de suivi ({TZ})" in board.history.value and local in board.history.value
+
+
+def test_rule_workbench_counts_hits_per_local_day(frame, tmp_path):
+    from listening.widgets import RuleWorkbench
+
+    wb = RuleWorkbench(frame, query="scam", folder=tmp_path, tz=TZ)
+    from listening.rules import Rule
+
+    local_days = _local_dates(frame[Rule.parse("scam").match(frame).fillna(False).to_numpy(bool)])
+    per_day = wb.hits_frame.assign(day=wb.hits_frame["timestamp"].dt.tz_convert(TZ).dt.date)
+    got = per_day.set_index("day")["count"]
+    assert got[got > 0].to_dict() == local_days.value_counts().sort_index().to_dict()
+    assert f"Hits per day ({TZ})" in str(wb.chart.chart.to_dict()["title"])

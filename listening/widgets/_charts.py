@@ -49,7 +49,7 @@ _STEP = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1), "week": pd.
 
 def _x(freq: str, title: str | None = "time", *, grid: bool = True) -> alt.X:
     tick = _TICKS.get(freq)
-    axis = alt.Axis(format=_TIME_FORMAT.get(freq, "%b %d"), grid=grid, labelOverlap=True,
+    axis = alt.Axis(format=_TIME_FORMAT.get(freq, "%b %d"), grid=grid, labelOverlap="greedy",
                     **({"tickCount": tick} if tick else {}))
     return alt.X("time:T", title=title, scale=alt.Scale(type="utc"), axis=axis)
 

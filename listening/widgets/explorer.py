@@ -144,7 +144,8 @@ _WORDS = {
 _TABLE_CSS = (
     "<style>.listening-explorer table.posts td{line-height:1.3;padding:3px 6px;"
     "vertical-align:top}"
-    ".listening-explorer table.posts td.col-text{min-width:320px}"
+    ".listening-explorer table.posts td.col-text{min-width:280px}"
+    ".listening-explorer .posts-scroll{overflow-x:auto;max-width:100%}"
     ".listening-explorer table.posts td.col-timestamp{white-space:nowrap}"
     ".listening-explorer table.posts td.col-topic_label,"
     ".listening-explorer table.posts td.col-rules,"
@@ -244,7 +245,7 @@ class Explorer:
                                   style={"description_width": "initial"})
         self.freq = w.ToggleButtons(options=list(FREQS), value=freq,
                                     style={"description_width": "initial",
-                                           "button_width": "72px"})
+                                           "button_width": "96px"})
         zones = list(TIME_ZONES) if tz in TIME_ZONES else [tz, *TIME_ZONES]
         self.tz = w.Dropdown(options=zones, value=tz, layout=w.Layout(width="260px"),
                              style={"description_width": "initial"})
@@ -327,7 +328,7 @@ class Explorer:
     def _label(self) -> None:
         """(Re)label every control in the chosen language."""
         words = self.words
-        for name in ("period", "since", "until", "tz", "freq", "platform", "language",
+        for name in ("period", "since", "until", "tz", "platform", "language",
                      "sentiment", "topic", "rule", "view_name", "view_list", "share_of"):
             key = {"since": "from", "until": "to", "tz": "zone", "freq": "per",
                    "view_list": "views"}.get(name, name)
@@ -336,6 +337,11 @@ class Explorer:
         self.period.options = [(words["periods"][k], k) for k in PERIODS]
         self.share_of.options = [(words["rules"], "rule"), (words["topics"], "topic")]
         self.period.value, self.share_of.value = period, share_of
+        freq = self.freq.value
+        self.freq.options = [(f"{words['per']} {_FREQ_WORDS.get(self.lang, {}).get(k, k)}", k)
+                             for k in FREQS]
+        self.freq.value = freq
+        self.freq.description = ""   # "per day" on the buttons: a label above them wraps
         self.compare.description = words["compare"]
         self.reset.description = words["clear"]
         self.prev_page.description = words["newer"]
@@ -730,9 +736,9 @@ class Explorer:
         from ..report import posts_table_html
 
         self.table.value = (posts_html(shown.iloc[:0], lang=lang) if shown.empty else
-                            _TABLE_CSS + posts_table_html(
+                            _TABLE_CSS + "<div class='posts-scroll'>" + posts_table_html(
                                 self.table_frame, TABLE_COLUMNS, lang=lang, tz=self.tz.value,
-                                max_rows=len(shown), headers=words["headers"]))
+                                max_rows=len(shown), headers=words["headers"]) + "</div>")
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
