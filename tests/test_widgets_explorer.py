@@ -316,3 +316,12 @@ def test_the_last_partial_bucket_is_marked(frame):
     assert volume["partial"].tolist() == (volume["end"] > newest).tolist()
     assert volume["partial"].iloc[-1] and not volume["partial"].iloc[:-1].any()
     assert "pale: partial" in ex._live["volume"].spec["title"]
+
+
+def test_show_prints_forecast_counts_as_whole_numbers():
+    from listening.widgets import show
+
+    html = show(pd.DataFrame({"forecast": [232.24], "lo80": [1200.36], "score": [3.14159]}),
+                tz=TZ).to_html()
+    assert ">232<" in html and ">1,200<" in html and ">3.14<" in html
+    assert "Times in" not in html          # no time column: no zone to name

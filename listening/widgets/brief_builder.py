@@ -53,8 +53,11 @@ class BriefBuilder:
         self.preview_html = ""
         self.written: Path | None = None
         self.period = w.Dropdown(options=list(PERIODS), value="last 7 days", description="period")
-        self.lang = w.ToggleButtons(options=LANGUAGES, value="en", description="language")
-        self.format = w.ToggleButtons(options=FORMATS, value="html", description="format")
+        # narrow buttons: a label beside them, not above
+        self.lang = w.ToggleButtons(options=LANGUAGES, value="en", description="language",
+                                    style={"button_width": "90px"})
+        self.format = w.ToggleButtons(options=FORMATS, value="html", description="format",
+                                      style={"button_width": "70px"})
         self.path = w.Text(value=str(self.out_dir / "brief.html"), description="write to",
                            layout=w.Layout(width="420px"))
         self.preview_button = w.Button(description="preview", icon="eye")

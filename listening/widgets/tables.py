@@ -20,7 +20,8 @@ __all__ = ["PERCENT_WORDS", "show"]
 # A float column whose name holds one of these is a share, shown as a percentage.
 PERCENT_WORDS = ("share", "rate", "recall", "precision", "f1", "accuracy", "percent", "pct",
                  "low", "high", "negative", "neutral", "positive")
-_BIN = re.compile(r"^time(_local)?$")
+# Float columns holding counts (a forecast and its bounds): whole numbers.
+_COUNTS = re.compile(r"^(forecast|expected|observed|mentions|count|(lo|hi)\d+)$")
 
 
 def _is_share(name: str, values: pd.Series) -> bool:
@@ -92,7 +93,8 @@ def show(table: pd.DataFrame, *, tz: str | None = None, newest=None, rows: int |
         elif pd.api.types.is_integer_dtype(values):
             formats[column] = "{:,}"
         elif pd.api.types.is_float_dtype(values):
-            formats[column] = "{:.1%}" if _is_share(column, values) else "{:,.2f}"
+            formats[column] = ("{:.1%}" if _is_share(column, values)
+                               else "{:,.0f}" if _COUNTS.match(str(column)) else "{:,.2f}")
     if partial is not None and partial.any():
         for column in ("time_local", "time"):
             if column in out.columns:
