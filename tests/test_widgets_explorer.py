@@ -325,3 +325,16 @@ def test_show_prints_forecast_counts_as_whole_numbers():
                 tz=TZ).to_html()
     assert ">232<" in html and ">1,200<" in html and ">3.14<" in html
     assert "Times in" not in html          # no time column: no zone to name
+
+
+def test_a_brush_does_not_change_what_is_compared(frame):
+    from listening.widgets import Explorer
+
+    ex = Explorer(frame, tz=TZ)
+    ex.period.value = "last 7 days"
+    ex.compare.value = True
+    whole, before = ex.matches, ex.previous_matches
+    start = pd.Timestamp(ex.since.value) + pd.Timedelta(days=2)
+    ex.brush(start, start + pd.Timedelta(days=1))
+    assert 0 < ex.matches < whole and ex.previous_matches == before
+    assert f"; {whole:,} in the chosen dates — {whole / before - 1:+.0%} vs" in ex.status.value

@@ -79,6 +79,7 @@ _WORDS = {
                "custom": "dates below"},
            "match": "<b>{n}</b> of {total} mentions match{window}",
            "in_window": " in the selected period {lo} – {hi}",
+           "period_n": "; {n} in the chosen dates",
            "vs": " — {change} vs the previous period ({prev} mentions, {lo} – {hi})",
            "no_previous": " — no mentions in the previous period ({lo} – {hi})",
            "page": "page {page} of {pages} — {distinct} distinct posts, newest first "
@@ -114,6 +115,7 @@ _WORDS = {
                "custom": "dates ci-dessous"},
            "match": "<b>{n}</b> mentions sur {total} correspondent{window}",
            "in_window": " dans la période choisie {lo} – {hi}",
+           "period_n": "; {n} sur les dates choisies",
            "vs": " — {change} par rapport à la période précédente ({prev} mentions, "
                  "{lo} – {hi})",
            "no_previous": " — aucune mention dans la période précédente ({lo} – {hi})",
@@ -690,8 +692,13 @@ class Explorer:
             self.previous_matches = len(prev_rows)
             lo = self._local(previous.since).strftime("%Y-%m-%d")
             hi = (self._local(previous.until) - pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+            # the period is compared with the one before, never a brushed part of it
+            period_n = self.matches
+            if self.window is not None:
+                period_n = len(self.index.positions(self.filters, window=False))
+                text += words["period_n"].format(n=_n(period_n, lang))
             if len(prev_rows):
-                change = _pct(self.matches / len(prev_rows) - 1, lang)
+                change = _pct(period_n / len(prev_rows) - 1, lang)
                 text += words["vs"].format(change=change, prev=_n(len(prev_rows), lang),
                                            lo=lo, hi=hi)
             else:
