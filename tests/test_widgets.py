@@ -17,12 +17,11 @@ XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 
 @pytest.fixture(autouse=True)
 def fresh_language_switch():
-    """Each test gets its own EN/FR switch (the switch is one per kernel, like a notebook)."""
-    from listening.widgets import _common
+    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
+    from listening.widgets._common import forget_language_switch
 
-    _common._SWITCH = None
+    forget_language_switch()
     yield
-    _common._SWITCH = None
 TZ = "America/Toronto"
 
 

@@ -21,11 +21,11 @@ TZ = "America/Toronto"
 
 @pytest.fixture(autouse=True)
 def fresh_language_switch():
-    from listening.widgets import _common
+    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
+    from listening.widgets._common import forget_language_switch
 
-    _common._SWITCH = None
+    forget_language_switch()
     yield
-    _common._SWITCH = None
 
 
 @pytest.fixture(scope="module")

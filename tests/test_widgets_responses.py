@@ -13,11 +13,10 @@ pytest.importorskip("ipywidgets")
 @pytest.fixture(autouse=True)
 def fresh_language_switch():
     """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
-    from listening.widgets import _common
+    from listening.widgets._common import forget_language_switch
 
-    _common._SWITCH = None
+    forget_language_switch()
     yield
-    _common._SWITCH = None
 
 
 @pytest.fixture(scope="module")

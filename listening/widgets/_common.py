@@ -74,6 +74,12 @@ def language_switch():
     return _SWITCH
 
 
+def forget_language_switch() -> None:
+    """Drop this kernel's switch: the next widget makes a new one (tests start afresh)."""
+    global _SWITCH
+    _SWITCH = None
+
+
 def follow_language(lang: str | None, redraw) -> str:
     """Set the shared switch to ``lang`` (when given), call ``redraw(lang)`` on each change.
 
