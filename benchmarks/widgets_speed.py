@@ -10,8 +10,10 @@ real ones): scoring a million texts is the pipeline benchmark's business, and th
 explorer's cost depends only on the columns' shape, not on how they were computed.
 The explorer then reads the store once and every filter change of a fixed script
 (platform, language, sentiment, topic, rule, date range, granularity, time zone,
-brush, page) is timed: aggregates, the four Altair charts (JupyterChart specs built)
-and the table page. Target: median ≤ 200 ms.
+brush, page, compare with the previous period, share of voice of rules / topics, named
+period) is timed: aggregates, the five Altair charts (JupyterChart specs built), the
+top-authors and share-of-voice panels and the table page (copies collapsed, with
+sentiment, topic and rule columns). Target: median ≤ 200 ms.
 
 Results: ``benchmarks/results/widgets.json`` and ``widgets.md``.
 """
@@ -91,6 +93,11 @@ def script(ex) -> list[tuple[str, callable]]:
         ("time zone = Toronto", lambda: setattr(ex.tz, "value", "America/Toronto")),
         ("brush 3 days", lambda: ex.brush(first_time, first_time + pd.Timedelta(days=3))),
         ("next page", lambda: ex.next_page.click()),
+        ("compare with previous period", lambda: setattr(ex.compare, "value", True)),
+        ("share of voice = topics", lambda: setattr(ex.share_of, "value", "topic")),
+        ("period = last 7 days", lambda: setattr(ex.period, "value", "last 7 days")),
+        ("share of voice = rules", lambda: setattr(ex.share_of, "value", "rule")),
+        ("compare off", lambda: setattr(ex.compare, "value", False)),
         ("sentiment = all", lambda: setattr(ex.sentiment, "value", ())),
         ("topic = all", lambda: setattr(ex.topic, "value", ())),
         ("rule = all", lambda: setattr(ex.rule, "value", ())),

@@ -13,6 +13,15 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("anywidget")  # alt.JupyterChart needs it
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_language_switch():
+    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
+    from listening.widgets._common import forget_language_switch
+
+    forget_language_switch()
+    yield
 TZ = "America/Toronto"
 
 
@@ -222,7 +231,7 @@ def test_explorer_reads_a_store_and_leaves_the_frame_alone(frame):
     assert Explorer(FakeStore()).matches == len(frame)
     with pytest.raises(TypeError, match="mention frame or a store"):
         Explorer([1, 2, 3])
-    with pytest.raises(ValueError, match="freq must be one of"):
+    with pytest.raises(ValueError, match="not accepted; use .hour., .day. or .week."):
         Explorer(frame, freq="minute")
 
 
@@ -261,7 +270,11 @@ def test_threat_board_sorts_and_shows_evidence(frame, alerts):
     board = ThreatBoard(alerts, frame)
     assert board.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     assert board.select.value == "k-high"
-    assert board.select.options[0][0].startswith("[severity 8/10] term:scam · volume · ")
+    label = board.select.options[0][0]
+    assert label.startswith("[severity 8/10] ") and " · volume spike · " in label
+    # the title is the examples' topic label, never the bare segment name
+    top_topic = board.examples_frame("k-high")["topic_label"].value_counts().index[0]
+    assert board.title("k-high").startswith(top_topic) and "term:scam" not in label
     words = ThreatBoard(alerts.assign(severity=["low", "critical", "medium"]), frame)
     assert words.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     _assert_escaped(board.detail.value)
@@ -270,7 +283,11 @@ def test_threat_board_sorts_and_shows_evidence(frame, alerts):
     _assert_escaped(board.examples.value)
     spark = board.spark_frame
     assert spark["count"].sum() > 0
-    assert board.spark.chart.to_dict()["mark"]["type"] == "line"
+    spec = board.spark.chart.to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks[:2] == ["area", "line"]           # the usual range behind the line
+    assert spec["layer"][1]["encoding"]["x"]["axis"]["format"]  # a time axis, not axis=None
+    assert (spark["low"] <= spark["expected"]).all() and (spark["expected"] <= spark["high"]).all()
     with pytest.raises(KeyError, match="no alert with alert_key"):
         board.examples_frame("nope")
 
@@ -445,3 +462,50 @@ def test_widgets_on_real_alerts(tmp_path):
     assert board.spark_frame["count"].sum() >= 0
     queue = ResponseQueue(enriched)
     assert queue.queue["priority"].is_monotonic_decreasing and len(queue.queue) > 0
+
+
+def test_threat_board_titles_say_topic_and_place(frame):
+    from listening.widgets.threat_board import _alert_title, _place_of
+
+    assert _place_of(pd.Series(["Road closed near Kingston", "Collision près de Kingston",
+                                "Evacuation north of Kenora"])) == "Kingston"
+    assert _place_of(pd.Series(["nothing here", "In the end"])) == ""
+    examples = pd.DataFrame({"text": ["Fire near Kenora", "Smoke in Kenora"],
+                             "topic_label": ["other", "evacuation · wildfire"]})
+    row = pd.Series({"segment": "all", "terms": ["evacuation", "wildfire"]})
+    assert _alert_title(row, examples, frame) == "evacuation · wildfire — Kenora"
+    # only the catch-all topic: the alert's terms name it
+    examples = examples.assign(topic_label="other")
+    assert _alert_title(row, examples, frame) == "evacuation · wildfire — Kenora"
+
+
+def test_threat_board_follows_the_shared_language_switch(frame, alerts):
+    from listening.widgets import ThreatBoard
+    from listening.widgets._common import language_switch
+
+    board = ThreatBoard(alerts.assign(why_fr=["routes", "hausse", "plus négatif"]), frame)
+    assert board.save.description == "save triage"
+    language_switch().value = "fr"
+    assert board.save.description == "enregistrer"
+    assert board.select.options[0][0].startswith("[gravité 8/10] ")
+    assert "nouvelle" in board.select.options[0][0] and "<p>hausse</p>" in board.detail.value
+    assert ("fermées", "closed") in board.show.options
+    board.status.value = "escalated"
+    board.save_triage()
+    assert "Enregistré : remontée" in board.saved.value
+    assert "<b>remontée</b> par" in board.history.value
+    local = pd.Timestamp.now(tz=TZ).strftime("%Y-%m-%d")
+    assert f"Journal de suivi ({TZ})" in board.history.value and local in board.history.value
+
+
+def test_rule_workbench_counts_hits_per_local_day(frame, tmp_path):
+    from listening.widgets import RuleWorkbench
+
+    wb = RuleWorkbench(frame, query="scam", folder=tmp_path, tz=TZ)
+    from listening.rules import Rule
+
+    local_days = _local_dates(frame[Rule.parse("scam").match(frame).fillna(False).to_numpy(bool)])
+    per_day = wb.hits_frame.assign(day=wb.hits_frame["timestamp"].dt.tz_convert(TZ).dt.date)
+    got = per_day.set_index("day")["count"]
+    assert got[got > 0].to_dict() == local_days.value_counts().sort_index().to_dict()
+    assert f"Hits per day ({TZ})" in str(wb.chart.chart.to_dict()["title"])

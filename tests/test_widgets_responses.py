@@ -10,6 +10,15 @@ import listening as ls
 pytest.importorskip("ipywidgets")
 
 
+@pytest.fixture(autouse=True)
+def fresh_language_switch():
+    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
+    from listening.widgets._common import forget_language_switch
+
+    forget_language_switch()
+    yield
+
+
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     return ls.demo.generate(n_mentions=3_000, days=10, seed=21)[0]
@@ -82,3 +91,15 @@ def test_nothing_selected_says_so(frame):
 
     q = ResponseQueue(frame)
     assert q.mark_handled() == 0 and "Select posts" in q.status.value
+
+
+def test_the_shared_language_switch_relabels_the_queue(frame):
+    from listening.widgets import ResponseQueue
+    from listening.widgets._common import language_switch
+
+    q = ResponseQueue(frame)
+    assert q.mark.description == "mark handled" and ">Why<" in q.table.value
+    language_switch().value = "fr"
+    assert q.mark.description == "marquer traité" and ">Pourquoi<" in q.table.value
+    assert "publications à traiter" in q.status.value
+    assert ResponseQueue(frame).lang == "fr"  # a new widget follows the switch too

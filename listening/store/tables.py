@@ -166,6 +166,13 @@ SETTINGS = Table("settings", (Column("key", "VARCHAR", True), Column("value", "B
                  keep="true")  # schema version and the pseudonymisation secret
 WORKLOG: tuple[Table, ...] = (TRIAGE, HANDLED, SETTINGS)
 
+# widgets: named views
+# Explorer views saved by name (filters + period as JSON): settings, never a post.
+VIEWS = Table("views", (
+    Column("name", "VARCHAR", True), Column("spec", "VARCHAR", True),
+    Column("by", "VARCHAR"), Column("at", "TIMESTAMPTZ", True),
+), keep="true")
+WORKLOG = (*WORKLOG, VIEWS)
 
 
 def all_tables() -> tuple[Table, ...]:

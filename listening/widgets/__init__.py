@@ -12,7 +12,11 @@ the frames it drew as attributes, so it can be tested without a browser: set a
 control's ``value`` and look at the frames and charts.
 
 :func:`demo_frame` gives the notebooks data out of the box: the default store's
-mentions, building a demo store first when it is empty.
+mentions, building a demo store first when it is empty. :func:`show` formats a table
+(local times, thousands, percentages, a partial last bin marked); :func:`local_tz` is
+the one zone of every widget and notebook (``LISTENING_TZ``, default Toronto);
+:func:`language_switch` is the EN/FR toggle all widgets share; :func:`default_out_dir`
+is the project's ``out/`` folder, where every export, brief and model goes.
 """
 
 try:
@@ -21,11 +25,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a core-only instal
     raise ImportError("listening.widgets needs the notebook extra: "
                       "pip install 'listening[notebook]'") from exc
 
-from ._common import demo_frame, posts_html
+from ._common import default_out_dir, demo_frame, language_switch, local_tz, posts_html
 from .brief_builder import BriefBuilder
 from .explorer import Explorer
 from .response_queue import ResponseQueue
 from .rule_workbench import RuleWorkbench
+from .tables import show
 from .threat_board import ThreatBoard
 
 __all__ = [
@@ -34,6 +39,10 @@ __all__ = [
            "ResponseQueue",
            "RuleWorkbench",
            "ThreatBoard",
+           "default_out_dir",
            "demo_frame",
+           "language_switch",
+           "local_tz",
            "posts_html",
+           "show",
 ]

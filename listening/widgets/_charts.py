@@ -20,9 +20,11 @@ __all__ = [
     "LiveChart",
     "platform_bars_chart",
     "sentiment_share_chart",
+    "share_of_voice_chart",
     "topic_lines_chart",
     "volume_brush_chart",
     "window_from_brush",
+    "with_bucket_end",
 ]
 
 BRUSH = "brush"
@@ -40,34 +42,66 @@ def _wall(times: pd.Series) -> pd.Series:
                      index=times.index)
 
 
+# Ticks on whole buckets: a day chart never labels the same day twice.
+_TICKS = {"day": {"interval": "day", "step": 1}, "week": {"interval": "week", "step": 1}}
+_STEP = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1), "week": pd.Timedelta(weeks=1)}
+
+
 def _x(freq: str, title: str | None = "time", *, grid: bool = True) -> alt.X:
-    return alt.X("time:T", title=title, scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format=_TIME_FORMAT.get(freq, "%b %d"), grid=grid))
+    tick = _TICKS.get(freq)
+    axis = alt.Axis(format=_TIME_FORMAT.get(freq, "%b %d"), grid=grid, labelOverlap="greedy",
+                    **({"tickCount": tick} if tick else {}))
+    return alt.X("time:T", title=title, scale=alt.Scale(type="utc"), axis=axis)
+
+
+def with_bucket_end(volume: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """``volume`` with ``end`` = each bucket's end: a bar spans its bucket, however many."""
+    return volume.assign(end=volume["time"] + _STEP.get(freq, pd.Timedelta(days=1)))
 
 
 def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",
-                       height: int = 140) -> alt.Chart:
+                       height: int = 140, title: str | None = None,
+                       previous_label: str = "previous period") -> alt.LayerChart:
     """Mentions per bucket with an x-interval brush named ``brush``.
 
-    ``volume`` has ``time`` (local, naive) and ``mentions``.
+    ``volume`` has ``time`` (local, naive) and ``mentions``; an optional ``previous``
+    column (the period before, shifted onto this one) is drawn as a dashed line.
+    The line layer is always there (empty without ``previous``), so switching the
+    comparison on and off keeps one chart shape and the brush. A bucket flagged
+    ``partial`` (the data stop before it ends) is drawn pale, so it is not read as a drop.
     """
-    data = volume.assign(time=_wall(volume["time"]))
+    if "previous" not in volume.columns:
+        volume = volume.assign(previous=np.nan)
+    if "end" not in volume.columns:
+        volume = with_bucket_end(volume, freq)
+    if "partial" not in volume.columns:
+        volume = volume.assign(partial=False)
+    data = volume.assign(time=_wall(volume["time"]), end=_wall(volume["end"]))
     brush = alt.selection_interval(name=BRUSH, encodings=["x"])
     tooltip = [alt.Tooltip("time:T", format="%Y-%m-%d %H:%M", formatType="utc"),
-               alt.Tooltip("mentions:Q", format=",")]
-    return (alt.Chart(data, title=f"Mentions per {freq} ({tz}) — drag to select a period")
-            .mark_bar(color="#1f77b4")
-            .encode(x=_x(freq, None), y=alt.Y("mentions:Q", title="mentions"), tooltip=tooltip)
-            .add_params(brush)
+               alt.Tooltip("mentions:Q", format=","),
+               alt.Tooltip("previous:Q", format=",", title=previous_label)]
+    bars = (alt.Chart().mark_bar(stroke="white", strokeWidth=0.5)
+            .encode(x=_x(freq, None), x2="end:T", y=alt.Y("mentions:Q", title="mentions"),
+                    y2=alt.datum(0),
+                    # the last bucket, still running when the data stop, in a pale blue
+                    color=alt.condition("datum.partial", alt.value("#9ecae1"),
+                                        alt.value("#1f77b4")),
+                    tooltip=[*tooltip, alt.Tooltip("partial:N", title="partial")])
+            .add_params(brush))
+    line = (alt.Chart().mark_line(color="#333333", strokeDash=[4, 3], strokeWidth=1.5)
+            .encode(x=_x(freq, None), y="previous:Q", tooltip=tooltip))
+    return (alt.layer(bars, line, data=data,
+                      title=title or f"Mentions per {freq} ({tz}) — drag to select a period")
             .properties(width=WIDTH, height=height))
 
 
 def sentiment_share_chart(sentiment: pd.DataFrame, *, freq: str = "day",
-                          height: int = 120) -> alt.Chart:
+                          height: int = 120, title: str = "Sentiment over time") -> alt.Chart:
     """Share of negative / neutral / positive mentions per bucket (stacked to 100%)."""
     data = sentiment.assign(time=_wall(sentiment["time"]))
     labels = list(SENTIMENT_COLORS)
-    return (alt.Chart(data, title="Sentiment over time")
+    return (alt.Chart(data, title=title)
             .mark_area()
             .encode(x=_x(freq, None),
                     y=alt.Y("share:Q", stack="normalize", title="share",
@@ -81,24 +115,55 @@ def sentiment_share_chart(sentiment: pd.DataFrame, *, freq: str = "day",
             .properties(width=WIDTH, height=height))
 
 
-def topic_lines_chart(topics: pd.DataFrame, *, freq: str = "day",
-                      height: int = 160) -> alt.Chart:
-    """Mentions per bucket for each of the largest topics."""
+def topic_lines_chart(topics: pd.DataFrame, *, freq: str = "day", height: int = 160,
+                      title: str = "Topics over time") -> alt.Chart:
+    """Mentions per bucket for each of the largest topics ("others" dashed, in grey)."""
+    if "others" not in topics.columns:
+        topics = topics.assign(others=False)
     data = topics.assign(time=_wall(topics["time"]))
-    return (alt.Chart(data, title="Topics over time")
+    return (alt.Chart(data, title=title)
             .mark_line(point=False)
             .encode(x=_x(freq, None), y=alt.Y("mentions:Q", title="mentions"),
-                    color=alt.Color("topic:N", title="topic",
-                                    legend=alt.Legend(orient="bottom", columns=2,
-                                                      labelLimit=280)),
+                    color=alt.condition("datum.others", alt.value("#9e9e9e"),
+                                        alt.Color("topic:N", title="topic",
+                                                  scale=alt.Scale(scheme="tableau10"),
+                                                  legend=alt.Legend(orient="bottom", columns=2,
+                                                                    labelLimit=300))),
+                    detail="topic:N",
+                    strokeDash=alt.condition("datum.others", alt.value([4, 3]),
+                                             alt.value([1, 0])),
                     tooltip=[alt.Tooltip("time:T", format="%Y-%m-%d %H:%M", formatType="utc"),
                              "topic:N", alt.Tooltip("mentions:Q", format=",")])
             .properties(width=WIDTH, height=height))
 
 
-def platform_bars_chart(platforms: pd.DataFrame, *, height: int | None = None) -> alt.Chart:
+def share_of_voice_chart(sov: pd.DataFrame, *, height: int | None = None,
+                         title: str = "Share of voice", current: str = "this period",
+                         previous: str = "previous period") -> alt.LayerChart:
+    """Share of voice per name (bars) and, when ``previous_share`` is given, a tick for
+    the period before, side by side on one scale."""
+    if "previous_share" not in sov.columns:
+        sov = sov.assign(previous_share=np.nan)
+    y = alt.Y("name:N", sort=alt.EncodingSortField("share", order="descending"), title=None,
+              axis=alt.Axis(labelLimit=320))
+    tooltip = ["name:N", alt.Tooltip("mentions:Q", format=","),
+               alt.Tooltip("share:Q", format=".1%", title=current),
+               alt.Tooltip("previous_share:Q", format=".1%", title=previous)]
+    bars = (alt.Chart().mark_bar(color="#6a51a3")
+            .encode(y=y, x=alt.X("share:Q", title="share of matches", axis=alt.Axis(format="%")),
+                    tooltip=tooltip))
+    ticks = (alt.Chart().mark_tick(color="#111111", thickness=2, size=14)
+             .encode(y=y, x="previous_share:Q", tooltip=tooltip))
+    text = (alt.Chart().mark_text(align="left", dx=3, fontSize=10)
+            .encode(y=y, x="share:Q", text=alt.Text("share:Q", format=".0%")))
+    return (alt.layer(bars, ticks, text, data=sov, title=title)
+            .properties(width=WIDTH - 200, height=height or max(40, 20 * len(sov))))
+
+
+def platform_bars_chart(platforms: pd.DataFrame, *, height: int | None = None,
+                        title: str = "Platforms") -> alt.Chart:
     """Mentions per platform in the selection, largest first."""
-    return (alt.Chart(platforms, title="Platforms")
+    return (alt.Chart(platforms, title=title)
             .mark_bar(color="#ff7f0e")
             .encode(y=alt.Y("platform:N", sort="-x", title=None),
                     x=alt.X("mentions:Q", title="mentions"),

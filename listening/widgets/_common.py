@@ -12,11 +12,15 @@ from ..schema import MENTION_COLUMNS
 
 __all__ = [
     "DEMO_MENTIONS",
+    "LANGUAGES",
     "POST_COLUMNS",
     "StoreRef",
     "chart_widget",
+    "default_out_dir",
     "demo_frame",
     "escape",
+    "language_switch",
+    "local_tz",
     "posts_html",
 ]
 
@@ -27,7 +31,79 @@ DEMO_MENTIONS = 20_000
 POST_COLUMNS = ("timestamp", "platform", "author", "text", "reach", "url")
 
 
-def posts_html(frame: pd.DataFrame, columns=POST_COLUMNS, *, tz: str = "America/Toronto") -> str:
+# The languages of the widgets' labels (one switch for all, see :func:`language_switch`).
+LANGUAGES = (("EN", "en"), ("FR", "fr"))
+_SWITCH = None
+
+
+def local_tz() -> str:
+    """The zone every widget and notebook shows times in: ``LISTENING_TZ``, else Toronto.
+
+    One setting for tables, triage logs and charts (:data:`listening.windows.DEFAULT_TZ`
+    when ``LISTENING_TZ`` is not set). An unknown zone name is refused with the fix.
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from ..errors import OptionError
+    from ..windows import DEFAULT_TZ
+
+    zone = os.environ.get("LISTENING_TZ", "").strip() or DEFAULT_TZ
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise OptionError(f"LISTENING_TZ={zone!r} is not a time zone; use an IANA name such as "
+                          "'America/Toronto' or unset it", name="LISTENING_TZ",
+                          value=zone) from exc
+    return zone
+
+
+def language_switch():
+    """The EN/FR toggle shared by every widget of this kernel (one place to switch).
+
+    Each widget shows this same control and relabels itself when it changes, so
+    the Threat Board, the Response Queue and the Explorer always speak one language.
+    """
+    global _SWITCH
+    if _SWITCH is None:
+        import ipywidgets as w
+
+        _SWITCH = w.ToggleButtons(options=LANGUAGES, value="en", description="",
+                                  tooltips=["English", "Français"],
+                                  style={"button_width": "44px"})
+        _SWITCH.add_class("listening-language")
+    return _SWITCH
+
+
+def forget_language_switch() -> None:
+    """Drop this kernel's switch: the next widget makes a new one (tests start afresh)."""
+    global _SWITCH
+    _SWITCH = None
+
+
+def follow_language(lang: str | None, redraw) -> str:
+    """Set the shared switch to ``lang`` (when given), call ``redraw(lang)`` on each change.
+
+    Returns the language now chosen.
+    """
+    from ..errors import check_option
+
+    switch = language_switch()
+    if lang is not None:
+        check_option("lang", lang, [code for _, code in LANGUAGES])
+        switch.value = lang
+    switch.observe(lambda change: redraw(change["new"]), names="value")
+    return switch.value
+
+
+def default_out_dir() -> Path:
+    """``out/`` beside the default store's ``data/`` folder: where every widget writes."""
+    from ..store import default_store_path
+
+    return default_store_path().parent.parent / "out"
+
+
+def posts_html(frame: pd.DataFrame, columns=POST_COLUMNS, *, tz: str | None = None,
+               lang: str = "en") -> str:
     """An HTML table of posts, every value escaped, only ``http(s)`` links (keep it a page).
 
     The widgets and the brief show posts the same way:
@@ -36,9 +112,10 @@ def posts_html(frame: pd.DataFrame, columns=POST_COLUMNS, *, tz: str = "America/
     from ..report import posts_table_html
 
     if frame.empty:
-        return "<p><em>No posts match.</em></p>"
-    return posts_table_html(frame, [c for c in columns if c in frame.columns], tz=tz,
-                            max_rows=len(frame))
+        return "<p><em>" + ("Aucune publication." if lang == "fr" else "No posts match.") \
+            + "</em></p>"
+    return posts_table_html(frame, [c for c in columns if c in frame.columns],
+                            tz=tz or local_tz(), max_rows=len(frame), lang=lang)
 
 
 def _cache_dir() -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import escape
+from ._common import default_out_dir, escape
 
 __all__ = ["FORMATS", "PERIODS", "BriefBuilder"]
 
@@ -25,13 +25,6 @@ PERIODS = {"last 24 hours": "1D", "last 7 days": "7D", "last 14 days": "14D",
            "last 28 days": "28D"}
 FORMATS = ("html", "md", "pdf")
 LANGUAGES = (("English", "en"), ("Français", "fr"))
-
-
-def default_out_dir() -> Path:
-    """``out/`` beside the default store's ``data/`` folder (the project's ``out/``)."""
-    from ..store import default_store_path
-
-    return default_store_path().parent.parent / "out"
 
 
 class BriefBuilder:
@@ -60,8 +53,11 @@ class BriefBuilder:
         self.preview_html = ""
         self.written: Path | None = None
         self.period = w.Dropdown(options=list(PERIODS), value="last 7 days", description="period")
-        self.lang = w.ToggleButtons(options=LANGUAGES, value="en", description="language")
-        self.format = w.ToggleButtons(options=FORMATS, value="html", description="format")
+        # narrow buttons: a label beside them, not above
+        self.lang = w.ToggleButtons(options=LANGUAGES, value="en", description="language",
+                                    style={"button_width": "90px"})
+        self.format = w.ToggleButtons(options=FORMATS, value="html", description="format",
+                                      style={"button_width": "70px"})
         self.path = w.Text(value=str(self.out_dir / "brief.html"), description="write to",
                            layout=w.Layout(width="420px"))
         self.preview_button = w.Button(description="preview", icon="eye")

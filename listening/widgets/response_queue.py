@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..report import posts_table_html
 from ..responses import KINDS, kind_label, response_queue
-from ._common import StoreRef, escape
+from ._common import StoreRef, escape, follow_language, language_switch, local_tz
 
 __all__ = ["ResponseQueue"]
 
@@ -53,25 +53,30 @@ class ResponseQueue:
         None keeps them for this session only.
     now : Timestamp, optional
         Passed to ``response_queue`` (default: the newest post).
-    lang : {"en", "fr"}
-        Language of the labels and of the reasons.
+    lang : {"en", "fr"}, optional
+        Language of the labels and of the reasons; sets the EN/FR switch shared by
+        every widget (default: that switch's current language).
+    tz : str, optional
+        Zone of the times shown (default :func:`listening.widgets._common.local_tz`).
     """
 
     def __init__(self, frame: pd.DataFrame, *, store=None, now=None,
-                 page_size: int = PAGE_SIZE, lang: str = "en") -> None:
+                 page_size: int = PAGE_SIZE, lang: str | None = None,
+                 tz: str | None = None) -> None:
         import ipywidgets as w
 
         self.frame = frame
         self.now = now
-        self.lang = lang
-        self.words = _WORDS[lang]
+        self.tz = tz or local_tz()
+        self.lang = language_switch().value if lang is None else lang
+        self.words = _WORDS[self.lang]
         self.store = StoreRef(store)
         self._handled_here: list[dict] = []
         self.page_size = page_size
         self.page = 0
         words = self.words
         self.category = w.Dropdown(
-            options=[(words["all"], "all"), *((kind_label(k, lang), k) for k in KINDS)],
+            options=[(words["all"], "all"), *((kind_label(k, self.lang), k) for k in KINDS)],
             description=words["kind"])
         self.include_handled = w.Checkbox(value=False, description=words["show_handled"])
         self.pick = w.SelectMultiple(options=[], rows=page_size, description=words["select"],
@@ -89,10 +94,28 @@ class ResponseQueue:
         self.prev_page.on_click(lambda _: self._turn(-1))
         self.next_page.on_click(lambda _: self._turn(+1))
         self.widget = w.VBox([
-            w.HBox([self.category, self.include_handled]), self.status, self.table,
+            w.HBox([language_switch(), self.category, self.include_handled]), self.status,
+            self.table,
             w.HBox([self.prev_page, self.next_page]), self.pick,
             w.HBox([self.by, self.note, self.mark])])
         self.widget.add_class("listening-response-queue")
+        follow_language(lang, self._on_language)
+        self.refresh()
+
+    def _on_language(self, lang: str) -> None:
+        """Relabel every control and redraw in ``lang`` (the shared EN/FR switch)."""
+        self.lang, self.words = lang, _WORDS[lang]
+        words = self.words
+        category = self.category.value
+        self.category.options = [(words["all"], "all"),
+                                 *((kind_label(k, lang), k) for k in KINDS)]
+        self.category.value = category
+        for control, key in ((self.category, "kind"), (self.include_handled, "show_handled"),
+                             (self.pick, "select"), (self.by, "by"), (self.note, "note"),
+                             (self.mark, "mark"), (self.prev_page, "previous"),
+                             (self.next_page, "next")):
+            control.description = words[key]
+        self.by.placeholder, self.note.placeholder = words["your_name"], words["note_hint"]
         self.refresh()
 
     # ----------------------------------------------------------------- data
@@ -158,7 +181,8 @@ class ResponseQueue:
         table = shown.assign(priority=shown["priority"].round(2), kind_label=labels, reason=why)
         headers = {c: self.words[c] for c in ("priority", "kind_label", "reason")}
         self.table.value = ("<p><em>—</em></p>" if shown.empty else posts_table_html(
-            table, QUEUE_COLUMNS, lang=self.lang, max_rows=len(table), headers=headers))
+            table, QUEUE_COLUMNS, lang=self.lang, tz=self.tz, max_rows=len(table),
+            headers=headers))
         self.pick.options = [
             (f"{r.priority:.2f} · {kind_label(r.kind, self.lang)} · {str(r.text)[:90]}",
              str(r.mention_id)) for r in shown.itertuples(index=False)]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ListeningError, MentionDataError, RuleSyntaxError
-from ._common import chart_widget, escape, posts_html
+from ._common import chart_widget, escape, local_tz, posts_html
 
 __all__ = ["RuleWorkbench", "default_rules_folder"]
 
@@ -97,12 +97,16 @@ class RuleWorkbench:
         The rule to start with.
     folder : path, optional
         The rule library to save to (default: the project's ``data/rules``).
+    tz : str, optional
+        Zone of the days in "hits per day" (default: the widgets' zone, Toronto).
     """
 
-    def __init__(self, frame: pd.DataFrame, *, query: str = "", folder=None) -> None:
+    def __init__(self, frame: pd.DataFrame, *, query: str = "", folder=None,
+                 tz: str | None = None) -> None:
         import ipywidgets as w
 
         self.frame = frame
+        self.tz = tz or local_tz()
         self.folder = Path(folder) if folder is not None else default_rules_folder()
         self.rule = None
         self.error: Exception | None = None
@@ -162,13 +166,14 @@ class RuleWorkbench:
         self.warnings.value = "".join(
             f'<div class="listening-rule-warning" style="color:#8a5300">⚠ {escape(line)}</div>'
             for line in dead)
-        self.hits_frame = _hits_series(self.result.hits_over_time)
+        self.hits_frame = self._local_days()
         from ..charts import volume_chart
 
         total = int(self.hits_frame["count"].sum())
         self.message.value = (f"<b>{total:,}</b> hits in {len(self.frame):,} mentions "
                               f"({total / max(len(self.frame), 1):.1%}).")
-        self.chart.chart = volume_chart(self.hits_frame, title="Hits over time")
+        self.chart.chart = volume_chart(self.hits_frame, tz=self.tz,
+                                        title=f"Hits per day ({self.tz})")
         self.figures.value = "<h5>Backtest</h5>" + _frame_table(self.result.metrics)
         self.examples.value = "<h5>Example hits</h5>" + posts_html(
             self.result.examples, EXAMPLE_COLUMNS)
@@ -176,6 +181,17 @@ class RuleWorkbench:
         self.near_misses.value = ("<h5>Near misses (not caught)</h5>"
                                   + posts_html(near, ("reason", *EXAMPLE_COLUMNS))) if len(near) \
             else ""
+
+    def _local_days(self) -> pd.DataFrame:
+        """Hits per local day (the widgets' zone), zero-filled over the frame's period."""
+        from ..trends import volume
+
+        if len(self.frame) == 0:
+            return _hits_series(self.result.hits_over_time)
+        hit = self.rule.match(self.frame).fillna(False).to_numpy(dtype=bool)
+        ts = self.frame["timestamp"]
+        daily = volume(self.frame[hit], freq="1D", tz=self.tz, start=ts.min(), end=ts.max())
+        return pd.DataFrame({"timestamp": daily["time"], "count": daily["mentions"]})
 
     def _clear(self) -> None:
         """Forget the previous rule's results: figures, chart, examples and warnings."""
