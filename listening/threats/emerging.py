@@ -169,9 +169,12 @@ class TermIndex:
         # (a hashtag, then a bigram, before plain words), then by z: z alone favours frequent words that
         # merely rose ("tonight") over the new ones.
         kept = np.flatnonzero(ok)
-        words = np.array([self.terms[j].count(" ") + 1 for j in kept])
-        tags = np.array([self.terms[j].startswith("#") for j in kept], dtype=bool)
-        order = np.lexsort((-z[ok], -words, ~tags, -fg[ok], bg[ok] > 0))[:top * 4]
+        names = [self.terms[j] for j in kept]
+        words = np.array([t.count(" ") + 1 for t in names])
+        tags = np.array([t.startswith("#") for t in names], dtype=bool)
+        # Last tie-break: the term itself, not the order terms were first met in this run.
+        alpha = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"), kind="stable")
+        order = np.lexsort((alpha, -z[ok], -words, ~tags, -fg[ok], bg[ok] > 0))[:top * 4]
         cand = np.flatnonzero(ok)[order]
         out: list[tuple[str, float, int, float]] = []
         scale = n_total / max(len(fg_rows), 1)

@@ -91,13 +91,15 @@ _STR = pd.StringDtype("pyarrow")
 
 @dataclass
 class Signal:
-    """One signal over (segments x bins)."""
+    """One signal over (segments x bins); ``terms`` maps ``(segment, bin)`` to the terms
+    the signal found there, for signals that look at words."""
 
     name: str
     observed: np.ndarray
     expected: np.ndarray
     score: np.ndarray
     hot: np.ndarray
+    terms: dict | None = None
 
 
 @lru_cache(maxsize=8)
@@ -123,7 +125,7 @@ def _read_vocabulary(path: str | None) -> dict:
                                    "'en' or 'fr' terms", path=where)
         out[str(name)] = {"label": str(spec.get("label", name)),
                           "label_fr": str(spec.get("label_fr", spec.get("label", name))), "weight": float(spec.get("weight", 1)),
-                          "terms": sorted(set(terms), key=str.lower)}
+                          "terms": sorted(set(terms), key=lambda t: (t.lower(), t))}
     return out
 
 
@@ -226,9 +228,10 @@ def terms_found(texts: pd.Series, vocabulary: dict, categories: list[str], *,
     for name in categories:
         pattern = _category_pattern(tuple(vocabulary[name]["terms"]))
         for t, n in zip(folded, counts.to_numpy()):
-            for form in {" ".join(m.group(0).split()) for m in pattern.finditer(t)}:
+            for form in sorted({" ".join(m.group(0).split()) for m in pattern.finditer(t)}):
                 found[form] = found.get(form, 0) + int(n)
-    return sorted(found.items(), key=lambda x: -x[1])
+    # Ties by the term itself: a set's order depends on the hash seed (same input, same terms).
+    return sorted(found.items(), key=lambda x: (-x[1], x[0]))
 
 
 def nb_score(observed: np.ndarray, expected: np.ndarray, size: float = NB_SIZE) -> np.ndarray:
