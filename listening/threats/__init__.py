@@ -139,12 +139,14 @@ def _fold_related(episodes: list[dict]) -> list[dict]:
     return kept
 
 
-def detect_threats(frame: pd.DataFrame, freq: str = "1h",
-                   by: Iterable[str] = DEFAULT_BY, rules=None, since=None, *,
+def detect_threats(frame: pd.DataFrame, *, freq: str = "1h",
+                   by: Iterable[str] = DEFAULT_BY, rules=None, since=None,
                    tz: str = DEFAULT_TZ, cooldown: str = DEFAULT_COOLDOWN,
                    max_alerts: int | None = DEFAULT_MAX_ALERTS, vocabulary=None,
                    min_score: float = MIN_SCORE) -> pd.DataFrame:
     """Emerging-threat alerts, one row per episode of hot bins in a segment.
+
+    Every option after the frame is keyword-only (``detect_threats(frame, freq="15min")``).
 
     Parameters
     ----------

@@ -46,6 +46,7 @@ from .signals import (
     Signal,
     amplification_signal,
     negative_signal,
+    scan_windows,
     threat_signal,
     trailing_sum,
     volume_signal,
@@ -206,7 +207,7 @@ def signal_title(name: str, lang: str = "en") -> str:
 # --- the package's signals ------------------------------------------------------------------
 
 def _volume(ctx: SignalContext) -> Signal:
-    return volume_signal(ctx.X, ctx.E_X, min_score=ctx.min_score)
+    return volume_signal(ctx.X, ctx.E_X, min_score=ctx.min_score, windows=scan_windows(ctx.run.grid.freq))
 
 
 def _new_topic(ctx: SignalContext) -> Signal | None:

@@ -49,6 +49,7 @@ __all__ = [
     "match_vocabulary",
     "nb_score",
     "negative_signal",
+    "scan_windows",
     "term_pattern",
     "terms_found",
     "threat_signal",
@@ -64,6 +65,8 @@ NB_SIZE = 10.0
 MIN_SCORE = 5.0
 MIN_RATIO = 2.0
 MIN_EXCESS = 8
+# Sub-hourly bins judged over a longer window must themselves be this far above expected.
+QUARTER_RATIO = 1.5
 # Expected counts are floored here: an empty night hour still "expects" a little traffic,
 # so 3 posts after 0 is not a 1-in-a-million event.
 EXPECTED_FLOOR = 1.0
@@ -251,12 +254,55 @@ def binom_score(k: np.ndarray, n: np.ndarray, p0: np.ndarray) -> np.ndarray:
     return np.where(n > 0, np.clip(-logsf / np.log(10), 0, 300), 0.0)
 
 
+def scan_windows(freq: pd.Timedelta) -> tuple[int, ...]:
+    """Trailing windows (in bins) the volume signal judges for bins shorter than an hour:
+    the bin alone, then doubling up to an hour (``15min`` -> 1, 2 and 4 quarters)."""
+    per_hour = pd.Timedelta("1h") / pd.Timedelta(freq)
+    out, w = [1], 2
+    while w <= per_hour:
+        out.append(w)
+        w *= 2
+    return tuple(out)
+
+
+def _trailing(X: np.ndarray, w: int) -> np.ndarray:
+    """Sum of the ``w`` bins up to and including each bin (NaN propagates)."""
+    if w == 1:
+        return X
+    out = X.copy()
+    for k in range(1, w):
+        out[:, k:] = out[:, k:] + X[:, :-k]
+        out[:, :k] = np.nan
+    return out
+
+
 def volume_signal(X: np.ndarray, E: np.ndarray, *, min_score: float = MIN_SCORE,
-                  min_ratio: float = MIN_RATIO, min_excess: float = MIN_EXCESS) -> Signal:
+                  min_ratio: float = MIN_RATIO, min_excess: float = MIN_EXCESS,
+                  windows: tuple[int, ...] = (1,)) -> Signal:
+    """Count vs expectation; with ``windows`` (sub-hourly bins, :func:`scan_windows`) a bin
+    is also judged with the bins just before it (the last half hour, hour), so a rise
+    spread over several quarters is seen at the first quarter where the evidence is
+    clear. Each extra window costs ``log10(len(windows))`` of score (several looks at
+    the same data), and the bin itself must be :data:`QUARTER_RATIO` times its expectation.
+    ``observed``/``expected`` stay the bin's own."""
     exp = np.where(np.isnan(E), np.nan, np.maximum(E, EXPECTED_FLOOR))
     score = nb_score(X, exp)
     hot = (score >= min_score) & (X >= min_ratio * np.nan_to_num(exp, nan=np.inf)) \
         & (X - np.nan_to_num(exp, nan=np.inf) >= min_excess)
+    if len(windows) > 1:
+        penalty = np.log10(len(windows))
+        score = np.maximum(score - penalty, 0.0)
+        hot = (score >= min_score) & hot
+        E_raw = np.where(np.isnan(E), np.nan, np.maximum(E, 0.0))
+        rising = X >= QUARTER_RATIO * np.nan_to_num(exp, nan=np.inf)
+        for w in windows[1:]:
+            Xw, Ew = _trailing(X, w), _trailing(E_raw, w)
+            Ew = np.where(np.isnan(Ew), np.nan, np.maximum(Ew, EXPECTED_FLOOR))
+            s_w = np.maximum(nb_score(np.nan_to_num(Xw), Ew) - penalty, 0.0)
+            h_w = (s_w >= min_score) & rising & (Xw >= min_ratio * np.nan_to_num(Ew, nan=np.inf)) \
+                & (Xw - np.nan_to_num(Ew, nan=np.inf) >= min_excess)
+            score = np.where(h_w, np.maximum(score, s_w), score)
+            hot |= h_w
     return Signal("volume", X, exp, score, hot)
 
 
