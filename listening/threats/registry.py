@@ -77,6 +77,20 @@ WARM_RATIO = 1.5
 TERMS_SIGNAL_Z = 5.0
 TERMS_SIGNAL_MIN = 8
 TERMS_SIGNAL_SHARE = 0.25
+# Term bursts: bins with some rise (10+ mentions, 1.3x expected, volume score >= 1) that
+# no other signal made hot are checked for single words far above their recent rate
+# (binomial, score >= min_score after the many-words penalty): used by 10% of the bin,
+# 8+ mentions, 5x the rate, with 50 pseudo-mentions of prior from all mentions' rate.
+# Checked in the segments a story is made of words in (all mentions, topics, rules): a
+# platform's or a language's share of a story shows in "all" (and costs time at 1M mentions).
+BURST_SEGMENTS = ("all", "topic")
+BURST_MIN_COUNT = 10
+BURST_VOLUME_RATIO = 1.3
+BURST_VOLUME_SCORE = 1.0
+BURST_PRIOR_DOCS = 50.0
+BURST_MIN_DOCS = 8
+BURST_MIN_SHARE = 0.1
+BURST_MIN_RATIO = 5.0
 # Emerging-term checks start this long before `since`, so an episode that began just
 # before the window is seen whole.
 TERMS_LOOKBACK = pd.Timedelta("2D")
@@ -267,6 +281,40 @@ def _emerging_terms(ctx: SignalContext) -> Signal | None:
     return Signal("emerging_terms", obs, exp, score, hot, terms=terms)
 
 
+def _term_burst(ctx: SignalContext) -> Signal | None:
+    """Single words of a bin far above their rate in the recent past (a gradual onset:
+    the event's own words rise long before the volume doubles)."""
+    vol = ctx.signals.get("volume")
+    if vol is None:
+        return None
+    run, X = ctx.run, ctx.X
+    S, T = X.shape
+    expected = np.nan_to_num(vol.expected, nan=np.inf)
+    worded = np.array([run.dims[i][0] in BURST_SEGMENTS or run.dims[i][0].startswith("rule:")
+                       for _, i, _ in run.segments])
+    cand = (X >= BURST_MIN_COUNT) & (X >= BURST_VOLUME_RATIO * expected) \
+        & (vol.score >= BURST_VOLUME_SCORE) & ~ctx.hot & worded[:, None]
+    cand[:, :ctx.terms_from] = False
+    obs, exp, score = np.zeros((S, T)), np.full((S, T), np.nan), np.zeros((S, T))
+    hot = np.zeros((S, T), dtype=bool)
+    terms: dict[tuple[int, int], list[str]] = {}
+    prior_cache: dict = {}
+    for s, t in zip(*np.nonzero(cand)):
+        bg = run.background(s, t)
+        everyone = None if run.segments[s][0] == "all" else \
+            np.arange(run.row_lo[max(t - run.week, 0)], run.row_hi[t - 1])
+        found = run.index.bursts(run.seg_rows(s, t, t), bg, everyone, prior_cache=prior_cache,
+                                 prior_docs=BURST_PRIOR_DOCS,
+                                 min_score=ctx.min_score, min_docs=BURST_MIN_DOCS,
+                                 min_share=BURST_MIN_SHARE, min_ratio=BURST_MIN_RATIO)
+        if found:
+            _, sc, count, expected_count = found[0]
+            obs[s, t], exp[s, t], score[s, t] = count, round(expected_count, 1), min(sc, 300.0)
+            hot[s, t] = True
+            terms[(int(s), int(t))] = [f[0] for f in found]
+    return Signal("term_burst", obs, exp, score, hot, terms=terms)
+
+
 for _spec in (
     SignalSpec("volume", _volume),
     SignalSpec("new_topic", _new_topic, takes_over=("volume",)),
@@ -274,5 +322,6 @@ for _spec in (
     SignalSpec("amplification", _amplification, value="reach"),
     SignalSpec("threat_vocabulary", _threat, quotes="vocabulary"),
     SignalSpec("emerging_terms", _emerging_terms, quotes="bin"),
+    SignalSpec("term_burst", _term_burst, quotes="bin"),
 ):
     register_signal(_spec)
