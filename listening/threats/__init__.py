@@ -325,7 +325,7 @@ def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: n
     is_topic = run.dims[run.segments[s][1]][0] == "topic"
     sentence = dict(
         signal=lead.name, segment=seg_name, observed=observed, expected=expected,
-        bin_end=grid.ends[p], freq=grid.freq, tz=tz, terms=lead_terms,
+        bin_end=grid.ends[p], freq=grid.freq, span=grid.freq * lead.window, tz=tz, terms=lead_terms,
         bin_mentions=len(run.seg_rows(s, p, p)), negative_share=neg_share, platform=top_platform,
         coord=coord, baseline=baseline,
         history=grid.starts[p] - pd.Timestamp(int(run.ns[0]), tz="UTC"), large_accounts=big_names,

@@ -120,13 +120,15 @@ def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
                  threat_labels: list[str], bin_mentions: int, negative_share: float | None,
                  platform: tuple[str, float] | None, coord: dict, baseline: str,
                  history: pd.Timedelta, large_accounts: list[str], topic_label: str | None,
-                 days_per_bin: int = 0, seasonal_bins: bool = True, lang: str = "en") -> str:
+                 days_per_bin: int = 0, seasonal_bins: bool = True, span: pd.Timedelta | None = None,
+                 lang: str = "en") -> str:
     """One plain sentence explaining an alert; its numbers are the alert's own.
 
     The lead comes from the signal's ``why`` string (:mod:`.registry`,
     ``resources/threats/signals.yaml``), then what else is true of the episode
     (negative share, platform, near-duplicates, new accounts, the baseline used).
-    ``lang="fr"`` writes the same sentence in French (for the French brief);
+    ``span`` is the time the lead's numbers cover, up to ``bin_end`` (default one bin,
+    ``freq``). ``lang="fr"`` writes the same sentence in French (for the French brief);
     ``threat_labels`` are then the categories' ``label_fr``.
     """
     check_option("lang", lang, LANGUAGES)
@@ -145,7 +147,7 @@ def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
     usual = say("usual", times=times, expected=exp)
     no_base = np.isnan(expected) or expected <= 0
     fields = dict(
-        observed=obs, expected=exp, when=_when(bin_end, freq, tz, lang), usual=usual,
+        observed=obs, expected=exp, when=_when(bin_end, span or freq, tz, lang), usual=usual,
         times=times, terms=quoted, about=say("about", terms=quoted) if terms else "",
         terms_or_new=quoted or words["new_terms"].template,
         which=f" ({quoted})" if terms else "", bin_mentions=fmt_number(bin_mentions, lang),

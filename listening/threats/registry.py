@@ -45,10 +45,12 @@ from .signals import (
     NEW_TOPIC_MAX_HISTORY,
     Signal,
     amplification_signal,
+    nb_score,
     negative_signal,
     scan_windows,
     threat_signal,
     trailing_sum,
+    trailing_window,
     volume_signal,
 )
 
@@ -282,28 +284,33 @@ def _emerging_terms(ctx: SignalContext) -> Signal | None:
 
 
 def _term_burst(ctx: SignalContext) -> Signal | None:
-    """Single words of a bin far above their rate in the recent past (a gradual onset:
-    the event's own words rise long before the volume doubles)."""
+    """Single words far above their rate in the recent past (a gradual onset: the event's
+    own words rise long before the volume doubles). Bins shorter than an hour are judged
+    on the hour up to them (a quarter holds too few mentions to tell a word's rise)."""
     vol = ctx.signals.get("volume")
     if vol is None:
         return None
     run, X = ctx.run, ctx.X
     S, T = X.shape
-    expected = np.nan_to_num(vol.expected, nan=np.inf)
+    w = max(1, int(pd.Timedelta("1h") / run.grid.freq)) if run.grid.freq < pd.Timedelta("1h") else 1
+    Xw, Ew = trailing_window(X, w), trailing_window(np.where(np.isnan(vol.expected), np.nan, vol.expected), w)
+    Ew = np.nan_to_num(Ew, nan=np.inf)
     worded = np.array([run.dims[i][0] in BURST_SEGMENTS or run.dims[i][0].startswith("rule:")
                        for _, i, _ in run.segments])
-    cand = (X >= BURST_MIN_COUNT) & (X >= BURST_VOLUME_RATIO * expected) \
-        & (vol.score >= BURST_VOLUME_SCORE) & ~ctx.hot & worded[:, None]
-    cand[:, :ctx.terms_from] = False
+    cand = (np.nan_to_num(Xw) >= BURST_MIN_COUNT) & (Xw >= BURST_VOLUME_RATIO * Ew) \
+        & (nb_score(np.nan_to_num(Xw), np.where(np.isinf(Ew), np.nan, Ew)) >= BURST_VOLUME_SCORE) \
+        & (X >= np.nan_to_num(vol.expected, nan=np.inf)) & ~ctx.hot & worded[:, None]
+    cand[:, :max(ctx.terms_from, w)] = False  # the window needs a past before it
     obs, exp, score = np.zeros((S, T)), np.full((S, T), np.nan), np.zeros((S, T))
     hot = np.zeros((S, T), dtype=bool)
     terms: dict[tuple[int, int], list[str]] = {}
     prior_cache: dict = {}
     for s, t in zip(*np.nonzero(cand)):
-        bg = run.background(s, t)
+        t0 = t - w + 1
+        bg = run.background(s, t0)
         everyone = None if run.segments[s][0] == "all" else \
-            np.arange(run.row_lo[max(t - run.week, 0)], run.row_hi[t - 1])
-        found = run.index.bursts(run.seg_rows(s, t, t), bg, everyone, prior_cache=prior_cache,
+            np.arange(run.row_lo[max(t0 - run.week, 0)], run.row_hi[t0 - 1])
+        found = run.index.bursts(run.seg_rows(s, t0, t), bg, everyone, prior_cache=prior_cache,
                                  prior_docs=BURST_PRIOR_DOCS,
                                  min_score=ctx.min_score, min_docs=BURST_MIN_DOCS,
                                  min_share=BURST_MIN_SHARE, min_ratio=BURST_MIN_RATIO)
@@ -312,7 +319,7 @@ def _term_burst(ctx: SignalContext) -> Signal | None:
             obs[s, t], exp[s, t], score[s, t] = count, round(expected_count, 1), min(sc, 300.0)
             hot[s, t] = True
             terms[(int(s), int(t))] = [f[0] for f in found]
-    return Signal("term_burst", obs, exp, score, hot, terms=terms)
+    return Signal("term_burst", obs, exp, score, hot, terms=terms, window=w)
 
 
 for _spec in (

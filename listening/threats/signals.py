@@ -54,6 +54,7 @@ __all__ = [
     "terms_found",
     "threat_signal",
     "trailing_sum",
+    "trailing_window",
     "volume_signal",
 ]
 
@@ -95,7 +96,8 @@ _STR = pd.StringDtype("pyarrow")
 @dataclass
 class Signal:
     """One signal over (segments x bins); ``terms`` maps ``(segment, bin)`` to the terms
-    the signal found there, for signals that look at words."""
+    the signal found there, for signals that look at words; ``window`` is how many bins,
+    up to and including each bin, its observed and expected values cover."""
 
     name: str
     observed: np.ndarray
@@ -103,6 +105,7 @@ class Signal:
     score: np.ndarray
     hot: np.ndarray
     terms: dict | None = None
+    window: int = 1
 
 
 @lru_cache(maxsize=8)
@@ -265,7 +268,7 @@ def scan_windows(freq: pd.Timedelta) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _trailing(X: np.ndarray, w: int) -> np.ndarray:
+def trailing_window(X: np.ndarray, w: int) -> np.ndarray:
     """Sum of the ``w`` bins up to and including each bin (NaN propagates)."""
     if w == 1:
         return X
@@ -296,7 +299,7 @@ def volume_signal(X: np.ndarray, E: np.ndarray, *, min_score: float = MIN_SCORE,
         E_raw = np.where(np.isnan(E), np.nan, np.maximum(E, 0.0))
         rising = X >= QUARTER_RATIO * np.nan_to_num(exp, nan=np.inf)
         for w in windows[1:]:
-            Xw, Ew = _trailing(X, w), _trailing(E_raw, w)
+            Xw, Ew = trailing_window(X, w), trailing_window(E_raw, w)
             Ew = np.where(np.isnan(Ew), np.nan, np.maximum(Ew, EXPECTED_FLOOR))
             s_w = np.maximum(nb_score(np.nan_to_num(Xw), Ew) - penalty, 0.0)
             h_w = (s_w >= min_score) & rising & (Xw >= min_ratio * np.nan_to_num(Ew, nan=np.inf)) \
