@@ -22,7 +22,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..schema import require_columns
 from ..windows import parse_window
@@ -53,11 +52,11 @@ __all__ = [
     "ALERT_COLUMNS",
     "DEFAULT_BY",
     "DEFAULT_PAGE_SEVERITY",
-    "detect_threats",
-    "format_alerts",
     "Signal",
     "SignalContext",
     "SignalSpec",
+    "detect_threats",
+    "format_alerts",
     "load_vocabulary",
     "register_signal",
     "signal_title",

@@ -134,8 +134,8 @@ def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
     check_option("lang", lang, LANGUAGES)
     spec = signal_spec(signal)
     words = signal_strings(lang)
-    say = lambda key, **kw: words[key].substitute(**kw)  # noqa: E731
-    pct = lambda share: _percent(share, lang)  # noqa: E731
+    say = lambda key, **kw: words[key].substitute(**kw)
+    pct = lambda share: _percent(share, lang)
     ratio = observed / expected if expected > 0 else float("inf")
     times = f"{ratio:.0f}×" if ratio >= 3 else f"{ratio:.1f}×"
     if lang != "en":

@@ -79,7 +79,7 @@ WARM_RATIO = 1.5
 TERMS_SIGNAL_Z = 5.0
 TERMS_SIGNAL_MIN = 8
 TERMS_SIGNAL_SHARE = 0.25
-# Term bursts: bins with some rise (10+ mentions, 1.3x expected, volume score >= 1) that
+# Term bursts: bins with some rise (10+ mentions, 1.3x expected, volume score >= 0.5) that
 # no other signal made hot are checked for single words far above their recent rate
 # (binomial, score >= min_score after the many-words penalty): used by 10% of the bin,
 # 8+ mentions, 5x the rate, with 50 pseudo-mentions of prior from all mentions' rate.
@@ -88,7 +88,7 @@ TERMS_SIGNAL_SHARE = 0.25
 BURST_SEGMENTS = ("all", "topic")
 BURST_MIN_COUNT = 10
 BURST_VOLUME_RATIO = 1.3
-BURST_VOLUME_SCORE = 1.0
+BURST_VOLUME_SCORE = 0.5
 BURST_PRIOR_DOCS = 50.0
 BURST_MIN_DOCS = 8
 BURST_MIN_SHARE = 0.1
