@@ -427,7 +427,9 @@ def _markdown(res: dict) -> str:
              f"| false segment-episodes per 7 days per segment, outside incident windows | "
              f"{s['outside_incidents_false_per_week_per_segment']} | <= 1 |",
              f"| worst stream: false per 7 days per segment | "
-             f"{s['max_false_per_segment_per_week_any_stream']} | <= 1 |", "",
+             f"{s['max_false_per_segment_per_week_any_stream']} | <= 1 |",
+             f"| alerts per day, incident-free streams, 1-hour / 15-minute bins | "
+             f"{s['incident_free_alerts_per_day_1h']} / {s['incident_free_alerts_per_day_15min']} | <= 1 |", "",
              "| stream | incident | detected | delay (bins) | signal | severity | why |",
              "|---|---|---|---|---|---|---|"]
     for stream in res["demo"]["with_incidents"] + res["demo"]["with_sentiment"]:
@@ -442,8 +444,6 @@ def _markdown(res: dict) -> str:
     if examples:
         lines += ["", "False alerts on incident-free streams (all of them, up to 5 per stream):", ""]
         lines += [f"- {e}" for e in examples]
-    lines += [f"| alerts per day, incident-free streams, 1-hour / 15-minute bins | "
-              f"{s['incident_free_alerts_per_day_1h']} / {s['incident_free_alerts_per_day_15min']} | <= 1 |"]
     lines += _crisis_markdown(res["crisis"])
     if "speed" in res:
         sp = res["speed"]

@@ -33,12 +33,16 @@ with open(sys.argv[1], "wb") as f:
 """
 
 
-def _run(seed: str, out: Path) -> dict:
+def _start(seed: str, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONHASHSEED": seed,
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.run([sys.executable, "-c", PIPELINE.format(n=N_MENTIONS), str(out)], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    return subprocess.Popen([sys.executable, "-c", PIPELINE.format(n=N_MENTIONS), str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _result(proc: subprocess.Popen, out: Path) -> dict:
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
     with open(out, "rb") as f:
         return pickle.load(f)
 
@@ -46,7 +50,15 @@ def _run(seed: str, out: Path) -> dict:
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory) -> tuple[dict, dict]:
     tmp = tmp_path_factory.mktemp("hashseed")
-    return _run("0", tmp / "seed0.pkl"), _run("2", tmp / "seed2.pkl")
+    outs = [tmp / "seed0.pkl", tmp / "seed2.pkl"]
+    procs = [_start("0", outs[0]), _start("2", outs[1])]  # side by side: two cores
+    try:
+        return _result(procs[0], outs[0]), _result(procs[1], outs[1])
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def test_topics_do_not_depend_on_the_hash_seed(two_runs):

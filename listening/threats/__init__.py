@@ -2,12 +2,20 @@
 
 ``detect_threats(frame)`` bins mentions in time, for every segment (all mentions,
 each topic, platform, language and monitoring rule), and compares each bin with a
-causal seasonal baseline (:mod:`.baseline`). Six signals (:mod:`.signals`,
-:mod:`.emerging`) mark bins as hot: ``volume``, ``new_topic``, ``negative_surge``,
-``amplification``, ``threat_vocabulary`` and ``emerging_terms``. Hot bins of a
-segment merge into episodes (:mod:`.episodes`), and each episode becomes one alert
-row with a severity, the terms and mentions that explain it, coordination
-measures and a plain ``why`` sentence (:mod:`.explain`).
+causal seasonal baseline (:mod:`.baseline`). The signals of the registry
+(:mod:`.registry`; functions in :mod:`.signals` and :mod:`.emerging`) mark bins as
+hot: ``volume``, ``new_topic``, ``negative_surge``, ``amplification``,
+``threat_vocabulary``, ``emerging_terms`` and ``term_burst``. Hot bins of a segment
+merge into episodes (:mod:`.episodes`), and each episode becomes one alert row with
+a severity, the terms and mentions that explain it, coordination measures and a
+plain ``why`` sentence in English and French (:mod:`.explain`, sentences in
+``resources/threats/signals.yaml``). A new signal is one function, one
+:func:`register_signal` entry and its strings; :func:`signal_title` names a signal
+for people ("unusual volume").
+
+Same input, same alerts: every ranking breaks its ties on the term, segment or time,
+never on set or dict order of strings (``tests/test_determinism.py`` runs the pipeline
+under two hash seeds).
 
 Online use: every number depends only on bins before it, so
 ``detect_threats(history_until_now, since="24h")`` returns the alerts a batch run

@@ -21,6 +21,10 @@ expected count of bin *t* is
   the mean daily total of the seven days centred on it; used once at least
   :data:`MIN_DOW_WEEKS` such weeks exist (from about day 17 of a stream), else 1.
 
+For bins shorter than an hour that divide it (``15min``) the baseline is learnt on
+the hourly totals and spread evenly over the hour's bins: a quarter holds too few
+mentions to learn a daily rhythm from.
+
 For daily bins the season is the week: ``E[t]`` is the winsorised mean of the same
 weekday in the previous :data:`DOW_WEEKS` weeks.
 

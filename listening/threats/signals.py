@@ -8,7 +8,9 @@ Each signal returns ``observed``, ``expected`` and ``score`` arrays and a boolea
   (variance ``mu + mu**2 / NB_SIZE``: social counts are over-dispersed, so a
   Poisson tail would page on every busy hour of a large segment). A spike must
   also be :data:`MIN_RATIO` times the expectation and :data:`MIN_EXCESS`
-  mentions above it, so a 10% rise of a huge segment never alerts.
+  mentions above it, so a 10% rise of a huge segment never alerts. Bins shorter
+  than an hour are also judged with the bins just before them, up to an hour
+  (:func:`scan_windows`), so a quarter is hot as soon as the evidence is clear.
 * ``new_topic`` - a volume spike in a topic segment that had (almost) no mentions
   in the previous week.
 * ``negative_surge`` - share of negative mentions (``sentiment_label``) vs the
@@ -19,6 +21,10 @@ Each signal returns ``observed``, ``expected`` and ``score`` arrays and a boolea
 * ``threat_vocabulary`` - mentions matching the public-safety vocabulary
   (``resources/threat_terms.yaml``) vs their baseline; with no baseline at all
   (a brand-new stream) an absolute floor applies instead.
+
+``emerging_terms`` and ``term_burst`` (single words far above their recent rate: a
+gradual onset) look at words; their tests are in :mod:`.emerging`, their entries in
+:mod:`.registry`.
 """
 
 from __future__ import annotations
