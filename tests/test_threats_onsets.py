@@ -108,3 +108,12 @@ def test_one_clearly_abnormal_quarter_alerts_in_that_quarter():
     assert len(alerts) == 1, format_alerts(alerts)
     assert alerts.iloc[0]["start"] == at.tz_convert("UTC")
     assert "in the 15 minutes to " in alerts.iloc[0]["why"]
+
+
+def test_topic_segments_raise_no_word_bursts_on_an_incident_free_stream():
+    import listening as ls
+
+    quiet, _ = generate(n_mentions=20_000, days=14, seed=2, incidents=None)
+    quiet = ls.fit_topics(quiet, n_topics="auto", seed=0).assign(quiet)
+    alerts = detect_threats(quiet, by=("all", "topic"), max_alerts=None)
+    assert "term_burst" not in set(alerts["signal"]), format_alerts(alerts)

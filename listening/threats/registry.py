@@ -83,9 +83,10 @@ TERMS_SIGNAL_SHARE = 0.25
 # no other signal made hot are checked for single words far above their recent rate
 # (binomial, score >= min_score after the many-words penalty): used by 10% of the bin,
 # 8+ mentions, 5x the rate, with 50 pseudo-mentions of prior from all mentions' rate.
-# Checked in the segments a story is made of words in (all mentions, topics, rules): a
-# platform's or a language's share of a story shows in "all" (and costs time at 1M mentions).
-BURST_SEGMENTS = ("all", "topic")
+# Checked on all mentions only. A topic's or a rule's own words are always frequent in it,
+# and while its history is short its background is all mentions (Run.background), against
+# which they would look like a burst; a story big enough to matter shows in "all".
+BURST_SEGMENTS = ("all",)
 BURST_MIN_COUNT = 10
 BURST_VOLUME_RATIO = 1.3
 BURST_VOLUME_SCORE = 0.5
@@ -295,8 +296,7 @@ def _term_burst(ctx: SignalContext) -> Signal | None:
     w = max(1, int(pd.Timedelta("1h") / run.grid.freq)) if run.grid.freq < pd.Timedelta("1h") else 1
     Xw, Ew = trailing_window(X, w), trailing_window(np.where(np.isnan(vol.expected), np.nan, vol.expected), w)
     Ew = np.nan_to_num(Ew, nan=np.inf)
-    worded = np.array([run.dims[i][0] in BURST_SEGMENTS or run.dims[i][0].startswith("rule:")
-                       for _, i, _ in run.segments])
+    worded = np.array([run.dims[i][0] in BURST_SEGMENTS for _, i, _ in run.segments])
     cand = (np.nan_to_num(Xw) >= BURST_MIN_COUNT) & (Xw >= BURST_VOLUME_RATIO * Ew) \
         & (nb_score(np.nan_to_num(Xw), np.where(np.isinf(Ew), np.nan, Ew)) >= BURST_VOLUME_SCORE) \
         & (X >= np.nan_to_num(vol.expected, nan=np.inf)) & ~ctx.hot & worded[:, None]
