@@ -117,3 +117,14 @@ def test_topic_segments_raise_no_word_bursts_on_an_incident_free_stream():
     quiet = ls.fit_topics(quiet, n_topics="auto", seed=0).assign(quiet)
     alerts = detect_threats(quiet, by=("all", "topic"), max_alerts=None)
     assert "term_burst" not in set(alerts["signal"]), format_alerts(alerts)
+
+
+@pytest.mark.parametrize("freq", ["1h", "15min"])
+def test_word_bursts_online_equal_batch(gradual, freq):
+    cut = (ONSET + pd.Timedelta("12h")).tz_convert("UTC")
+    batch = detect_threats(gradual, by=("all",), freq=freq, max_alerts=None)
+    online = detect_threats(gradual[gradual["timestamp"] < cut], by=("all",), freq=freq,
+                            since=cut - pd.Timedelta("2D"), max_alerts=None)
+    cols = ["alert_key", "start", "end", "signal", "observed", "expected", "score", "terms", "why"]
+    assert "term_burst" in set(batch["signal"])
+    pd.testing.assert_frame_equal(batch[cols].reset_index(drop=True), online[cols].reset_index(drop=True))
