@@ -146,15 +146,15 @@ def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
     quoted = _quote(terms[:2], lang) if terms else ""
     usual = say("usual", times=times, expected=exp)
     no_base = np.isnan(expected) or expected <= 0
-    fields = dict(
-        observed=obs, expected=exp, when=_when(bin_end, span or freq, tz, lang), usual=usual,
-        times=times, terms=quoted, about=say("about", terms=quoted) if terms else "",
-        terms_or_new=quoted or words["new_terms"].template,
-        which=f" ({quoted})" if terms else "", bin_mentions=fmt_number(bin_mentions, lang),
-        topic=say("topic_name", label=topic_label) if topic_label else "",
-        who=say("who", accounts=", ".join(large_accounts[:3])) if large_accounts else "",
-        kinds=words["and"].template.join(threat_labels[:2]) or words["threat"].template,
-        tail=words["no_baseline_yet"].template if no_base else usual)
+    fields = {
+        "observed": obs, "expected": exp, "when": _when(bin_end, span or freq, tz, lang), "usual": usual,
+        "times": times, "terms": quoted, "about": say("about", terms=quoted) if terms else "",
+        "terms_or_new": quoted or words["new_terms"].template,
+        "which": f" ({quoted})" if terms else "", "bin_mentions": fmt_number(bin_mentions, lang),
+        "topic": say("topic_name", label=topic_label) if topic_label else "",
+        "who": say("who", accounts=", ".join(large_accounts[:3])) if large_accounts else "",
+        "kinds": words["and"].template.join(threat_labels[:2]) or words["threat"].template,
+        "tail": words["no_baseline_yet"].template if no_base else usual}
     lead = words[spec.why_key].substitute(fields)
     if segment != "all":
         lead = say("in_segment", segment=segment, lead=lead)
