@@ -2,12 +2,20 @@
 
 ``detect_threats(frame)`` bins mentions in time, for every segment (all mentions,
 each topic, platform, language and monitoring rule), and compares each bin with a
-causal seasonal baseline (:mod:`.baseline`). Six signals (:mod:`.signals`,
-:mod:`.emerging`) mark bins as hot: ``volume``, ``new_topic``, ``negative_surge``,
-``amplification``, ``threat_vocabulary`` and ``emerging_terms``. Hot bins of a
-segment merge into episodes (:mod:`.episodes`), and each episode becomes one alert
-row with a severity, the terms and mentions that explain it, coordination
-measures and a plain ``why`` sentence (:mod:`.explain`).
+causal seasonal baseline (:mod:`.baseline`). The signals of the registry
+(:mod:`.registry`; functions in :mod:`.signals` and :mod:`.emerging`) mark bins as
+hot: ``volume``, ``new_topic``, ``negative_surge``, ``amplification``,
+``threat_vocabulary``, ``emerging_terms`` and ``term_burst``. Hot bins of a segment
+merge into episodes (:mod:`.episodes`), and each episode becomes one alert row with
+a severity, the terms and mentions that explain it, coordination measures and a
+plain ``why`` sentence in English and French (:mod:`.explain`, sentences in
+``resources/threats/signals.yaml``). A new signal is one function, one
+:func:`register_signal` entry and its strings; :func:`signal_title` names a signal
+for people ("unusual volume").
+
+Same input, same alerts: every ranking breaks its ties on the term, segment or time,
+never on set or dict order of strings (``tests/test_determinism.py`` runs the pipeline
+under two hash seeds).
 
 Online use: every number depends only on bins before it, so
 ``detect_threats(history_until_now, since="24h")`` returns the alerts a batch run
@@ -22,7 +30,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..schema import require_columns
 from ..windows import parse_window
@@ -36,26 +43,32 @@ from .explain import (
     why_sentence,
 )
 from .prepare import Run, prepare, segment_matrix
-from .signals import (
-    MIN_SCORE,
-    NEW_TOPIC_MAX_HISTORY,
-    Signal,
-    amplification_signal,
-    load_vocabulary,
-    negative_signal,
-    terms_found,
-    threat_signal,
-    trailing_sum,
-    volume_signal,
+from .registry import (
+    SIGNALS,
+    TERMS_LOOKBACK,
+    SignalContext,
+    SignalSpec,
+    register_signal,
+    signal_spec,
+    signal_strings,
+    signal_title,
+    unregister_signal,
 )
+from .signals import MIN_SCORE, Signal, load_vocabulary, terms_found
 
 __all__ = [
     "ALERT_COLUMNS",
     "DEFAULT_BY",
     "DEFAULT_PAGE_SEVERITY",
+    "Signal",
+    "SignalContext",
+    "SignalSpec",
     "detect_threats",
     "format_alerts",
     "load_vocabulary",
+    "register_signal",
+    "signal_title",
+    "unregister_signal",
 ]
 
 DEFAULT_BY = ("all", "topic", "platform", "language")
@@ -67,17 +80,6 @@ DEFAULT_COOLDOWN = "6h"
 DEFAULT_MAX_ALERTS = 20
 # The background of term and negative-share comparisons: the previous week.
 BASELINE_WINDOW = pd.Timedelta("7D")
-# "Warm" bins (volume score >= 3, at least 10 mentions, 1.5x expected) are checked for
-# emerging terms; a term with z >= 5 used by a quarter of the bin makes the bin hot.
-WARM_SCORE = 3.0
-WARM_MIN_COUNT = 10
-WARM_RATIO = 1.5
-TERMS_SIGNAL_Z = 5.0
-TERMS_SIGNAL_MIN = 8
-TERMS_SIGNAL_SHARE = 0.25
-# Emerging-term checks start this long before `since`, so an episode that began just
-# before the window is seen whole.
-TERMS_LOOKBACK = pd.Timedelta("2D")
 # Example mentions are picked among at most this many of an episode's mentions.
 MAX_EXAMPLE_ROWS = 1000
 
@@ -107,7 +109,7 @@ def _parse_since(since, latest: pd.Timestamp, tz: str) -> pd.Timestamp | None:
 def _round(value: float, signal: str) -> float:
     """Shares to 3 decimals, counts under 100 to 1 decimal, larger numbers to units:
     the precision the ``why`` sentence prints, so its numbers equal the columns."""
-    if np.isnan(value) or signal == "negative_surge":
+    if np.isnan(value) or signal_spec(signal).value == "share":
         return round(value, 3)
     return round(value, 1) if abs(value) < 100 else float(round(value))
 
@@ -135,19 +137,23 @@ def _fold_related(episodes: list[dict]) -> list[dict]:
         if k["related"]:
             more = len(k["related"]) - 4
             listed = ", ".join(k["related"][:4])
-            k["why"] = k["why"][:-1] + f"; also in {listed}" + (
-                f" and {more} more." if more > 0 else ".")
-            k["why_fr"] = k["why_fr"][:-1] + f"; aussi dans {listed}" + (
-                f" et {more} autres." if more > 0 else ".")
+            for col, lang in (("why", "en"), ("why_fr", "fr")):
+                words = signal_strings(lang)
+                tail = words["also_in"].substitute(segments=listed)
+                if more > 0:
+                    tail += words["also_in_more"].substitute(more=more)
+                k[col] = k[col][:-1] + tail + "."
     return kept
 
 
-def detect_threats(frame: pd.DataFrame, freq: str = "1h",
-                   by: Iterable[str] = DEFAULT_BY, rules=None, since=None, *,
+def detect_threats(frame: pd.DataFrame, *, freq: str = "1h",
+                   by: Iterable[str] = DEFAULT_BY, rules=None, since=None,
                    tz: str = DEFAULT_TZ, cooldown: str = DEFAULT_COOLDOWN,
                    max_alerts: int | None = DEFAULT_MAX_ALERTS, vocabulary=None,
                    min_score: float = MIN_SCORE) -> pd.DataFrame:
     """Emerging-threat alerts, one row per episode of hot bins in a segment.
+
+    Every option after the frame is keyword-only (``detect_threats(frame, freq="15min")``).
 
     Parameters
     ----------
@@ -225,17 +231,16 @@ def detect_threats(frame: pd.DataFrame, freq: str = "1h",
     since_ts = _parse_since(since, latest, tz)
     attrs.update(since=None if since_ts is None else since_ts.isoformat(),
                  history=str(latest - pd.Timestamp(int(run.ns[0]), tz="UTC")))
-    signals, hot, mode, bin_terms = _signals(run, min_score=min_score, since_ts=since_ts)
+    signals, hot, mode = _signals(run, min_score=min_score, since_ts=since_ts)
     gap = max(0, int(pd.Timedelta(cooldown) / run.grid.freq))
     ends = run.grid.ends
-    episodes = [_describe(run, s, a, b, signals=signals, hot=hot, mode=mode, bin_terms=bin_terms,
-                          vocab=vocab, tz=tz)
+    episodes = [_describe(run, s, a, b, signals=signals, hot=hot, mode=mode, vocab=vocab, tz=tz)
                 for s, a, b in find_episodes(hot, gap) if since_ts is None or ends[b] > since_ts]
     if not episodes:
         return _empty(attrs)
     alerts = pd.DataFrame(_fold_related(episodes))
-    alerts = alerts.sort_values(["severity", "score", "start"], ascending=[False, False, True],
-                                kind="stable").reset_index(drop=True)
+    alerts = alerts.sort_values(["severity", "score", "start", "segment"],
+                                ascending=[False, False, True, True], kind="stable").reset_index(drop=True)
     if max_alerts is not None and len(alerts) > max_alerts:
         attrs["dropped"] = len(alerts) - max_alerts
         alerts = alerts.head(max_alerts).reset_index(drop=True)
@@ -247,60 +252,39 @@ def detect_threats(frame: pd.DataFrame, freq: str = "1h",
 
 
 def _signals(run: Run, *, min_score: float, since_ts: pd.Timestamp | None):
-    """Every signal over (segments x bins); returns (signals, hot, baseline mode, bin terms)."""
+    """Every registered signal over (segments x bins), in registry order; returns
+    (signals, hot, baseline mode)."""
     grid, dims, bins, T, S = run.grid, run.dims, run.bins, run.grid.n, len(run.segments)
     X = segment_matrix(dims, bins, T)
     L = segment_matrix(dims, bins, T, run.large.astype(np.float64))
     R = segment_matrix(dims, bins, T, run.reach)
     K = segment_matrix(dims, bins, T, run.threat_hit.astype(np.float64))
     E, mode = seasonal_expectation(np.vstack([X, L, R, K]), grid)
-    E_X, E_L, E_R, E_K = E[:S], E[S:2 * S], E[2 * S:3 * S], E[3 * S:]
-
-    vol = volume_signal(X, E_X, min_score=min_score)
-    signals: list[Signal] = [vol]
-    is_topic = np.array([dims[i][0] == "topic" for _, i, _ in run.segments])
-    if is_topic.any():
-        fresh = vol.hot & is_topic[:, None] & (trailing_sum(X, run.week) < NEW_TOPIC_MAX_HISTORY)
-        signals.append(Signal("new_topic", vol.observed, vol.expected, vol.score, fresh))
-        vol.hot = vol.hot & ~fresh
-    if run.has_sentiment:
-        neg = segment_matrix(dims, bins, T, run.neg.astype(np.float64))
-        signals.append(negative_signal(neg, X, run.week, min_score=min_score))
-    if (run.reach > 0).any():
-        signals.append(amplification_signal(L, E_L, R, E_R, min_score=min_score))
-    signals.append(threat_signal(K, E_K, X, min_score=min_score))
-    hot = np.zeros((S, T), dtype=bool)
-    for sig in signals:
-        hot |= sig.hot
-
-    # Emerging terms, checked only in warm bins (term statistics are the costly part).
-    warm = (vol.score >= WARM_SCORE) & (X >= WARM_MIN_COUNT) \
-        & (X >= WARM_RATIO * np.nan_to_num(vol.expected, nan=np.inf)) & ~hot
-    if since_ts is not None:
-        warm[:, grid.starts.asi8 < (since_ts - TERMS_LOOKBACK).value] = False
-    t_obs, t_exp, t_score = np.zeros((S, T)), np.full((S, T), np.nan), np.zeros((S, T))
-    t_hot = np.zeros((S, T), dtype=bool)
-    bin_terms: dict[tuple[int, int], list[str]] = {}
-    for s, t in zip(*np.nonzero(warm)):
-        found = run.index.emerging(run.seg_rows(s, t, t), run.background(s, t), min_z=TERMS_SIGNAL_Z,
-                                   min_docs=max(TERMS_SIGNAL_MIN, int(TERMS_SIGNAL_SHARE * X[s, t])),
-                                   top=3)
-        if found:
-            _, z, count, expected = found[0]
-            t_obs[s, t], t_exp[s, t] = count, round(expected, 1)
-            t_score[s, t] = min(300.0, -stats.norm.logsf(z) / np.log(10))
-            t_hot[s, t] = True
-            bin_terms[(s, t)] = [f[0] for f in found]
-    signals.append(Signal("emerging_terms", t_obs, t_exp, t_score, t_hot))
-    return signals, hot | t_hot, mode, bin_terms
+    terms_from = 0 if since_ts is None else \
+        int(np.searchsorted(grid.starts.asi8, (since_ts - TERMS_LOOKBACK).value, side="left"))
+    ctx = SignalContext(run=run, X=X, E_X=E[:S], L=L, E_L=E[S:2 * S], R=R, E_R=E[2 * S:3 * S], K=K,
+                        E_K=E[3 * S:], min_score=min_score, terms_from=terms_from,
+                        hot=np.zeros((S, T), dtype=bool))
+    for spec in list(SIGNALS.values()):
+        sig = spec.compute(ctx)
+        if sig is None:
+            continue
+        sig.name = spec.name
+        for other in spec.takes_over:
+            if other in ctx.signals:
+                ctx.signals[other].hot = ctx.signals[other].hot & ~sig.hot
+        ctx.signals[spec.name] = sig
+        ctx.hot = ctx.hot | sig.hot
+    return list(ctx.signals.values()), ctx.hot, mode
 
 
 def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: np.ndarray,
-              mode: np.ndarray, bin_terms: dict, vocab: dict, tz: str) -> dict:
+              mode: np.ndarray, vocab: dict, tz: str) -> dict:
     """The alert row of the episode of segment ``s`` over bins ``a..b``."""
     grid = run.grid
     seg_name = run.segments[s][0]
     lead = max((sig for sig in signals if sig.hot[s, a]), key=lambda sig: sig.score[s, a])
+    quotes = signal_spec(lead.name).quotes
     span = slice(a, b + 1)
     p = a + int(np.argmax(np.where(lead.hot[s, span], lead.score[s, span], -1.0)))  # peak bin
     observed = _round(float(lead.observed[s, p]), lead.name)
@@ -313,14 +297,14 @@ def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: n
     cat_names = list(vocab)
     cat_counts = run.threat_cats[hot_rows].sum(axis=0) if len(hot_rows) else np.zeros(len(cat_names))
     share = cat_counts / max(len(hot_rows), 1)
-    cats = [cat_names[j] for j in np.argsort(-cat_counts) if share[j] >= THREAT_SHARE_FOR_WEIGHT]
-    if lead.name == "threat_vocabulary" and not cats and cat_counts.sum():
+    cats = [cat_names[j] for j in np.argsort(-cat_counts, kind="stable") if share[j] >= THREAT_SHARE_FOR_WEIGHT]
+    if quotes == "vocabulary" and not cats and cat_counts.sum():
         cats = [cat_names[int(np.argmax(cat_counts))]]
     threat_terms = [t for t, _ in terms_found(pd.Series(run.texts[hot_rows[:2000]]), vocab, cats)][:3] \
         if cats else []
     terms = list(dict.fromkeys(emerging + threat_terms))[:8]
-    lead_terms = bin_terms.get((s, p)) if lead.name == "emerging_terms" else None
-    if lead.name == "threat_vocabulary":
+    lead_terms = (lead.terms or {}).get((s, p)) if quotes == "bin" else None
+    if quotes == "vocabulary":
         lead_terms = threat_terms or emerging
     lead_terms = lead_terms or emerging or threat_terms
 
@@ -328,6 +312,7 @@ def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: n
     top_platform = None
     if run.platforms is not None and len(hot_rows):
         vc = pd.Series(run.platforms[hot_rows]).value_counts(normalize=True)
+        vc = vc[vc == vc.max()].sort_index()  # ties by name
         top_platform = (str(vc.index[0]), float(vc.iloc[0]))
     coord = coordination(all_rows, texts=run.texts, authors=run.authors, first_seen=run.first_seen,
                          times=run.ns, history_ns=int(grid.starts.asi8[a] - run.ns[0]))
@@ -347,7 +332,7 @@ def _describe(run: Run, s: int, a: int, b: int, *, signals: list[Signal], hot: n
     is_topic = run.dims[run.segments[s][1]][0] == "topic"
     sentence = dict(
         signal=lead.name, segment=seg_name, observed=observed, expected=expected,
-        bin_end=grid.ends[p], freq=grid.freq, tz=tz, terms=lead_terms,
+        bin_end=grid.ends[p], freq=grid.freq, span=grid.freq * lead.window, tz=tz, terms=lead_terms,
         bin_mentions=len(run.seg_rows(s, p, p)), negative_share=neg_share, platform=top_platform,
         coord=coord, baseline=baseline,
         history=grid.starts[p] - pd.Timestamp(int(run.ns[0]), tz="UTC"), large_accounts=big_names,

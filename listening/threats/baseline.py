@@ -21,6 +21,10 @@ expected count of bin *t* is
   the mean daily total of the seven days centred on it; used once at least
   :data:`MIN_DOW_WEEKS` such weeks exist (from about day 17 of a stream), else 1.
 
+For bins shorter than an hour that divide it (``15min``) the baseline is learnt on
+the hourly totals and spread evenly over the hour's bins: a quarter holds too few
+mentions to learn a daily rhythm from.
+
 For daily bins the season is the week: ``E[t]`` is the winsorised mean of the same
 weekday in the previous :data:`DOW_WEEKS` weeks.
 
@@ -38,6 +42,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 
 # The time grid and the default zone belong to listening.windows; re-exported here
 # for the threat modules that bin with them.
@@ -105,13 +110,34 @@ def _day_totals(X: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray, np.n
     return totals, complete, day_idx
 
 
+def hour_of_bins(grid: Grid) -> tuple[Grid, np.ndarray] | None:
+    """For bins shorter than an hour that divide it (``15min``, ``30min``...): the hour
+    grid over the same span and the hour of each bin; else None."""
+    hour = pd.Timedelta("1h")
+    if not (grid.days_per_bin == 0 and grid.freq < hour and hour % grid.freq == pd.Timedelta(0)):
+        return None
+    return make_grid(pd.Series(grid.starts), hour, grid.tz)
+
+
 def seasonal_expectation(X: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     """Causal expected value of every bin of every row of ``X`` (segments x bins).
 
     Returns ``(E, mode)``: ``E`` has NaN where no expectation exists (mode 0);
     ``mode`` (per bin) is one of :data:`MODE_NAMES`.
+
+    Bins shorter than an hour (``15min``) are too thin to learn a daily rhythm from:
+    the baseline is learnt on hourly totals and spread evenly over the hour's bins
+    (a quarter expects a quarter of its hour's expectation, which uses only the hours
+    before it, so this stays causal).
     """
     X = np.asarray(X, dtype=np.float64)
+    hours = hour_of_bins(grid)
+    if hours is not None:
+        hgrid, hour_idx = hours
+        H = np.zeros((X.shape[0], hgrid.n))
+        np.add.at(H, (slice(None), hour_idx), X)
+        E_h, mode_h = seasonal_expectation(H, hgrid)
+        return E_h[:, hour_idx] * (grid.freq / pd.Timedelta("1h")), mode_h[hour_idx]
     S, T = X.shape
     E = np.full((S, T), np.nan)
     mode = np.zeros(T, dtype=np.int64)

@@ -24,10 +24,11 @@ import re
 from itertools import pairwise
 
 import numpy as np
+from scipy import stats
 
 from ..text import URL, fold_accents
 
-__all__ = ["TermIndex", "fast_analyzer", "log_odds_z"]
+__all__ = ["TermIndex", "binom_logsf10", "fast_analyzer", "log_odds_z"]
 
 # Pseudo-counts of the informative prior (pooled foreground + background rates).
 PRIOR_STRENGTH = 500.0
@@ -35,6 +36,11 @@ TERM_MIN_Z = 3.0
 # Background and foreground sizes: above these, a stable hash sample of mentions is used.
 BACKGROUND_SAMPLE = 2000
 FOREGROUND_SAMPLE = 1000
+# Term bursts test one word at a time with a binomial tail: smaller samples suffice.
+BURST_FOREGROUND_SAMPLE = 400
+BURST_BACKGROUND_SAMPLE = 800
+# Term bursts judge a word against this upper quantile of its rate's posterior.
+UPPER_QUANTILE = 0.975
 
 
 _TOKEN = re.compile(URL.pattern + r"|@\w+|#[^\W_][\w'-]*|[^\W_][\w'’-]*")
@@ -96,6 +102,13 @@ def log_odds_z(fg: np.ndarray, bg: np.ndarray, *, prior_strength: float = PRIOR_
     return np.nan_to_num(z, nan=0.0)
 
 
+def binom_logsf10(k: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
+    """``-log10 P(K >= k)`` for K ~ Binomial(n, p), elementwise."""
+    with np.errstate(all="ignore"):
+        out = -stats.binom.logsf(np.asarray(k) - 1, n, np.clip(p, 1e-9, 1 - 1e-9)) / np.log(10)
+    return np.clip(np.nan_to_num(out, nan=0.0), 0.0, 300.0)
+
+
 class TermIndex:
     """Lazy per-mention term ids over a time-sorted frame.
 
@@ -104,13 +117,18 @@ class TermIndex:
     batch and online runs.
     """
 
-    def __init__(self, texts: np.ndarray, keys: np.ndarray) -> None:
+    def __init__(self, texts: np.ndarray, keys: np.ndarray, codes: np.ndarray | None = None) -> None:
         self.texts = texts
         self.keys = keys
+        # Distinct-text code of each row (rows with one code share one text): counting
+        # then tokenises and looks up each distinct text once per call, not each row.
+        self.codes = codes
         self.analyzer = fast_analyzer()
         self.vocab: dict[str, int] = {}
         self.terms: list[str] = []
         self._by_text: dict[str, np.ndarray] = {}
+        self._by_code: dict[int, np.ndarray] = {}
+        self._kept: dict[int, np.ndarray] = {}
 
     def ids(self, row: int) -> np.ndarray:
         text = self.texts[row]
@@ -131,16 +149,35 @@ class TermIndex:
         return got
 
     def sample(self, rows: np.ndarray, size: int) -> np.ndarray:
-        """At most about ``size`` of ``rows``, chosen by hash (stable across runs)."""
+        """At most about ``size`` of ``rows`` (ascending), chosen by hash (stable across runs)."""
         if len(rows) <= size:
             return rows
         m = 1 << int(np.ceil(np.log2(len(rows) / size)))
-        return rows[(self.keys[rows] % np.uint64(m)) == 0]
+        keep = self._kept.get(m)
+        if keep is None:  # one pass over all keys per sampling rate
+            keep = self._kept[m] = (self.keys % np.uint64(m)) == 0
+        if rows[-1] - rows[0] + 1 == len(rows):  # a run of consecutive rows: slice, no gather
+            return rows[0] + np.flatnonzero(keep[rows[0]:rows[-1] + 1])
+        return rows[keep[rows]]
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
-        parts = [self.ids(int(r)) for r in rows]
-        flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        return np.bincount(flat, minlength=len(self.terms)).astype(np.float64)
+        """Mentions of ``rows`` using each term (document frequency), by term id."""
+        if self.codes is None:
+            parts = [self.ids(int(r)) for r in rows]
+            flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+            return np.bincount(flat, minlength=len(self.terms)).astype(np.float64)
+        codes, first, n = np.unique(self.codes[rows], return_index=True, return_counts=True)
+        parts = []
+        for code, row in zip(codes.tolist(), rows[first].tolist()):
+            got = self._by_code.get(code)
+            if got is None:
+                got = self._by_code[code] = self.ids(row)
+            parts.append(got)
+        if not parts:
+            return np.zeros(len(self.terms))
+        flat = np.concatenate(parts)
+        weights = np.repeat(n.astype(np.float64), [len(x) for x in parts])
+        return np.bincount(flat, weights=weights, minlength=len(self.terms))
 
     def emerging(self, fg_rows: np.ndarray, bg_rows: np.ndarray, *, min_z: float = TERM_MIN_Z,
                  min_docs: int = 3, top: int = 5) -> list[tuple[str, float, int, float]]:
@@ -169,9 +206,12 @@ class TermIndex:
         # (a hashtag, then a bigram, before plain words), then by z: z alone favours frequent words that
         # merely rose ("tonight") over the new ones.
         kept = np.flatnonzero(ok)
-        words = np.array([self.terms[j].count(" ") + 1 for j in kept])
-        tags = np.array([self.terms[j].startswith("#") for j in kept], dtype=bool)
-        order = np.lexsort((-z[ok], -words, ~tags, -fg[ok], bg[ok] > 0))[:top * 4]
+        names = [self.terms[j] for j in kept]
+        words = np.array([t.count(" ") + 1 for t in names])
+        tags = np.array([t.startswith("#") for t in names], dtype=bool)
+        # Last tie-break: the term itself, not the order terms were first met in this run.
+        alpha = np.argsort(np.argsort(np.array(names, dtype=object), kind="stable"), kind="stable")
+        order = np.lexsort((alpha, -z[ok], -words, ~tags, -fg[ok], bg[ok] > 0))[:top * 4]
         cand = np.flatnonzero(ok)[order]
         out: list[tuple[str, float, int, float]] = []
         scale = n_total / max(len(fg_rows), 1)
@@ -187,3 +227,55 @@ class TermIndex:
             if len(out) == top:
                 break
         return out
+
+    def bursts(self, fg_rows: np.ndarray, bg_rows: np.ndarray, prior_rows: np.ndarray | None = None, *,
+               prior_cache: dict | None = None, prior_docs: float, min_score: float, min_docs: int, min_share: float,
+               min_ratio: float, top: int = 3) -> list[tuple[str, float, int, float]]:
+        """Single words (and hashtags) whose share of ``fg_rows`` is far above their rate.
+
+        A word's rate is its document rate in ``bg_rows`` (the segment's recent past),
+        with ``prior_docs`` pseudo-documents at its rate in ``prior_rows`` (all mentions
+        of that past; ``None``: the background itself). The foreground count is judged
+        with a binomial upper tail against a cautious rate, the 97.5% upper bound of
+        the rate's Jeffreys posterior: a short past (a few hours of history, a word
+        never seen yet) cannot make a common word look new. The score is less
+        ``log10`` of the number of words tested (many looks). Returns ``[(word, score,
+        foreground mentions, expected mentions at the estimated rate)]``, strongest
+        first (ties by the word).
+        """
+        n_total = len(fg_rows)
+        fg_s = self.sample(fg_rows, BURST_FOREGROUND_SAMPLE)
+        bg_s = self.sample(bg_rows, BURST_BACKGROUND_SAMPLE)
+        fg, bg = self.counts(fg_s), self.counts(bg_s)
+        if prior_rows is None:
+            pr, big_m = bg, len(bg_s)
+        else:  # the same past of all mentions serves every segment of a bin
+            key = (int(prior_rows[0]), int(prior_rows[-1]), len(prior_rows)) if len(prior_rows) else None
+            cache = {} if prior_cache is None else prior_cache
+            if key not in cache:
+                pr_s = self.sample(prior_rows, BURST_BACKGROUND_SAMPLE)
+                cache[key] = (self.counts(pr_s), len(pr_s))
+            pr, big_m = cache[key]
+        V = len(self.terms)
+        fg, bg, pr = (np.pad(x, (0, V - len(x))) for x in (fg, bg, pr))
+        n, m = len(fg_s), len(bg_s)
+        if n == 0 or fg.sum() == 0:
+            return []
+        scale = n_total / n
+        single = np.array([" " not in t for t in self.terms], dtype=bool)
+        tested = np.flatnonzero(single & (fg * scale >= min_docs) & (fg >= min_share * n))
+        if len(tested) == 0:
+            return []
+        q = (pr[tested] + 0.5) / (big_m + 1.0)
+        b, mm = bg[tested] + prior_docs * q, m + prior_docs
+        p = (b + 0.5) / (mm + 1.0)
+        cautious = stats.beta.ppf(UPPER_QUANTILE, b + 0.5, mm - b + 0.5)
+        k = fg[tested]
+        score = binom_logsf10(k, n, cautious) - np.log10(len(tested))
+        ok = (score >= min_score) & (k / n >= min_ratio * cautious)
+        kept, score, p = tested[ok], score[ok], p[ok]
+        names = np.array([self.terms[j] for j in kept], dtype=str)
+        order = np.lexsort((names, -score)) if len(kept) else []
+        return [(str(names[i]), float(score[i]), round(fg[kept[i]] * scale), float(p[i] * n_total))
+                for i in order[:top]]
+

@@ -21,6 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import check_option
+from .registry import LANGUAGES, SIGNALS, signal_spec, signal_strings
+
 __all__ = ["DEFAULT_PAGE_SEVERITY", "fmt_number", "format_alerts", "severity", "why_sentence"]
 
 # Alerts at or above this severity page someone (`listening alerts` exits 2).
@@ -107,8 +110,9 @@ def _when(bin_end: pd.Timestamp, freq: pd.Timedelta, tz: str, lang: str = "en") 
 
 
 def _quote(terms: list[str], lang: str = "en") -> str:
-    q = [f"'{t}'" if lang == "en" else f"« {t} »" for t in terms]
-    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + (" and " if lang == "en" else " et ") + q[-1]
+    words = signal_strings(lang)
+    q = [words["quote"].substitute(term=t) for t in terms]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + words["and"].template + q[-1]
 
 
 def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
@@ -116,97 +120,74 @@ def why_sentence(*, signal: str, segment: str, observed: float, expected: float,
                  threat_labels: list[str], bin_mentions: int, negative_share: float | None,
                  platform: tuple[str, float] | None, coord: dict, baseline: str,
                  history: pd.Timedelta, large_accounts: list[str], topic_label: str | None,
-                 days_per_bin: int = 0, seasonal_bins: bool = True, lang: str = "en") -> str:
+                 days_per_bin: int = 0, seasonal_bins: bool = True, span: pd.Timedelta | None = None,
+                 lang: str = "en") -> str:
     """One plain sentence explaining an alert; its numbers are the alert's own.
 
-    ``lang="fr"`` writes the same sentence in French (for the French brief);
+    The lead comes from the signal's ``why`` string (:mod:`.registry`,
+    ``resources/threats/signals.yaml``), then what else is true of the episode
+    (negative share, platform, near-duplicates, new accounts, the baseline used).
+    ``span`` is the time the lead's numbers cover, up to ``bin_end`` (default one bin,
+    ``freq``). ``lang="fr"`` writes the same sentence in French (for the French brief);
     ``threat_labels`` are then the categories' ``label_fr``.
     """
-    if lang not in ("en", "fr"):
-        raise ValueError(f"lang must be 'en' or 'fr', got {lang!r}")
-    en = lang == "en"
-    when = _when(bin_end, freq, tz, lang)
-    obs, exp = fmt_number(observed, lang), fmt_number(expected, lang)
+    check_option("lang", lang, LANGUAGES)
+    spec = signal_spec(signal)
+    words = signal_strings(lang)
+    say = lambda key, **kw: words[key].substitute(**kw)
+    pct = lambda share: _percent(share, lang)
     ratio = observed / expected if expected > 0 else float("inf")
     times = f"{ratio:.0f}×" if ratio >= 3 else f"{ratio:.1f}×"
-    if not en:
+    if lang != "en":
         times = times.replace(".", ",")
-    pct = lambda share: _percent(share, lang)  # noqa: E731
-    about = (f" of {_quote(terms[:2])}" if en else f" de {_quote(terms[:2], lang)}") if terms else ""
-    usual = f"{times} the usual {exp}" if en else f"{times} la normale de {exp}"
-    if signal == "volume":
-        lead = (f"Mentions{about} rose to {obs} {when}, {usual}" if en
-                else f"Les mentions{about} sont montées à {obs} {when}, {usual}")
-    elif signal == "new_topic":
-        name = (f" '{topic_label}'" if en else f" « {topic_label} »") if topic_label else ""
-        lead = (f"New topic{name}: {obs} mentions {when}, against {exp} expected from the previous week"
-                if en else f"Nouveau sujet{name} : {obs} mentions {when}, contre {exp} attendues "
-                           "d'après la semaine précédente")
-    elif signal == "negative_surge":
-        lead = (f"Negative mentions rose to {pct(observed)} of {bin_mentions:,} {when}, "
-                f"against the usual {pct(expected)}" if en else
-                f"Les mentions négatives sont montées à {pct(observed)} de "
-                f"{fmt_number(bin_mentions, lang)} {when}, contre {pct(expected)} d'habitude")
-    elif signal == "amplification":
-        who = f" ({', '.join(large_accounts[:3])})" if large_accounts else ""
-        lead = (f"Reach-weighted volume{about} rose to {obs} {when}, {usual}, "
-                f"as large accounts{who} picked it up" if en else
-                f"Le volume pondéré par la portée{about} est monté à {obs} {when}, {usual}, "
-                f"repris par de grands comptes{who}")
-    elif signal == "threat_vocabulary":
-        kinds = (" and " if en else " et ").join(threat_labels[:2]) or ("threat" if en else "menace")
-        which = f" ({_quote(terms[:2], lang)})" if terms else ""
-        no_base = np.isnan(expected) or expected <= 0
-        tail = ("with no baseline yet" if en else "sans référence pour l'instant") if no_base else usual
-        lead = (f"{obs} mentions used {kinds} vocabulary{which} {when}, {tail}" if en else
-                f"{obs} mentions employaient le vocabulaire {kinds}{which} {when}, {tail}")
-    else:  # emerging_terms
-        lead = (f"{_quote(terms[:2]) if terms else 'New terms'} appeared in {obs} mentions {when}, "
-                f"against {exp} expected from the previous week" if en else
-                f"{_quote(terms[:2], lang) if terms else 'De nouveaux termes'} sont apparus dans "
-                f"{obs} mentions {when}, contre {exp} attendues d'après la semaine précédente")
+    share = spec.value == "share"
+    obs = pct(observed) if share else fmt_number(observed, lang)
+    exp = pct(expected) if share else fmt_number(expected, lang)
+    quoted = _quote(terms[:2], lang) if terms else ""
+    usual = say("usual", times=times, expected=exp)
+    no_base = np.isnan(expected) or expected <= 0
+    fields = {
+        "observed": obs, "expected": exp, "when": _when(bin_end, span or freq, tz, lang), "usual": usual,
+        "times": times, "terms": quoted, "about": say("about", terms=quoted) if terms else "",
+        "terms_or_new": quoted or words["new_terms"].template,
+        "which": f" ({quoted})" if terms else "", "bin_mentions": fmt_number(bin_mentions, lang),
+        "topic": say("topic_name", label=topic_label) if topic_label else "",
+        "who": say("who", accounts=", ".join(large_accounts[:3])) if large_accounts else "",
+        "kinds": words["and"].template.join(threat_labels[:2]) or words["threat"].template,
+        "tail": words["no_baseline_yet"].template if no_base else usual}
+    lead = words[spec.why_key].substitute(fields)
     if segment != "all":
-        lead = f"[{segment}] {lead}"
+        lead = say("in_segment", segment=segment, lead=lead)
     parts = [lead]
-    if negative_share is not None and signal != "negative_surge":
-        parts.append(f"{pct(negative_share)} negative" if en else f"{pct(negative_share)} négatives")
+    if negative_share is not None and "negative_share" not in spec.omits:
+        parts.append(say("negative_share", share=pct(negative_share)))
     if platform is not None and platform[1] >= 0.5 and not segment.startswith("platform:"):
-        parts.append(f"mostly {PLATFORM_NAMES.get(platform[0], platform[0])}" if en else
-                     f"surtout sur {PLATFORM_NAMES_FR.get(platform[0], platform[0])}")
+        names = PLATFORM_NAMES if lang == "en" else PLATFORM_NAMES_FR
+        parts.append(say("mostly_platform", platform=names.get(platform[0], platform[0])))
     if coord.get("dup_share", 0) >= 0.5:
-        parts.append(f"{pct(coord['dup_share'])} near-duplicate texts" if en else
-                     f"{pct(coord['dup_share'])} de textes quasi identiques")
+        parts.append(say("near_duplicates", share=pct(coord["dup_share"])))
     new = coord.get("new_author_share")
     if new is not None and not np.isnan(new) and new >= 0.5:
-        parts.append(f"{pct(new)} from new accounts" if en else f"{pct(new)} de nouveaux comptes")
-    hours = history.total_seconds() / 3600
+        parts.append(say("new_accounts", share=pct(new)))
     if baseline == "recent":
         if days_per_bin:
-            reason = ("under two weeks of daily history - weekday rhythm not learnt yet" if en else
-                      "moins de deux semaines d'historique quotidien : rythme hebdomadaire pas encore appris")
+            reason = say("reason_daily")
         elif not seasonal_bins:
-            reason = (f"{_window(freq)} bins do not divide a day, so no daily rhythm is used" if en else
-                      f"des intervalles de {_window(freq, lang)} ne divisent pas une journée : "
-                      "pas de rythme quotidien")
+            reason = say("reason_not_seasonal", window=_window(freq, lang))
         else:
-            if en:
-                span = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
-                reason = f"{span} of history, less than 3 days - daily rhythm not learnt yet"
-            else:
-                span = (f"{hours:.0f} heures" if hours < 48
-                        else f"{hours / 24:.1f} jours".replace(".", ","))
-                reason = f"{span} d'historique, moins de 3 jours : rythme quotidien pas encore appris"
-        parts.append(f"baseline from the recent window only ({reason})" if en else
-                     f"référence tirée de la période récente seulement ({reason})")
+            hours = history.total_seconds() / 3600
+            days = f"{hours / 24:.1f}" if lang == "en" else f"{hours / 24:.1f}".replace(".", ",")
+            span = say("hours", n=f"{hours:.0f}") if hours < 48 else say("days", n=days)
+            reason = say("reason_short", span=span)
+        parts.append(say("baseline_recent", reason=reason))
     elif baseline == "none":
-        parts.append("no baseline yet (under 3 bins of history): judged on absolute counts" if en else
-                     "pas encore de référence (moins de 3 intervalles d'historique) : "
-                     "jugé sur les nombres absolus")
+        parts.append(say("baseline_none"))
     return "; ".join(parts) + "."
 
 
 def _cell(signal: str, value: float) -> str:
-    if signal == "negative_surge" and not np.isnan(value):
+    spec = SIGNALS.get(signal)
+    if spec is not None and spec.value == "share" and not np.isnan(value):
         return f"{value:.0%}"
     return fmt_number(value)
 

@@ -193,7 +193,7 @@ def prepare(frame: pd.DataFrame, *, freq: str, by: tuple[str, ...], rules, tz: s
               reach=reach, large=reach >= LARGE_REACH, threat_hit=threat_hit,
               threat_cats=threat_cats, ids=Column(sub["mention_id"]), authors=authors,
               first_seen=first_seen, platforms=platforms,
-              index=TermIndex(texts, mix(ns, text_codes)), week=max(1, int(window / grid.freq)),
+              index=TermIndex(texts, mix(ns, text_codes), text_codes), week=max(1, int(window / grid.freq)),
               row_lo=np.searchsorted(bins, edges, side="left"),
               row_hi=np.searchsorted(bins, edges, side="right"))
     return run, skipped

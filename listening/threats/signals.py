@@ -8,7 +8,9 @@ Each signal returns ``observed``, ``expected`` and ``score`` arrays and a boolea
   (variance ``mu + mu**2 / NB_SIZE``: social counts are over-dispersed, so a
   Poisson tail would page on every busy hour of a large segment). A spike must
   also be :data:`MIN_RATIO` times the expectation and :data:`MIN_EXCESS`
-  mentions above it, so a 10% rise of a huge segment never alerts.
+  mentions above it, so a 10% rise of a huge segment never alerts. Bins shorter
+  than an hour are also judged with the bins just before them, up to an hour
+  (:func:`scan_windows`), so a quarter is hot as soon as the evidence is clear.
 * ``new_topic`` - a volume spike in a topic segment that had (almost) no mentions
   in the previous week.
 * ``negative_surge`` - share of negative mentions (``sentiment_label``) vs the
@@ -19,6 +21,10 @@ Each signal returns ``observed``, ``expected`` and ``score`` arrays and a boolea
 * ``threat_vocabulary`` - mentions matching the public-safety vocabulary
   (``resources/threat_terms.yaml``) vs their baseline; with no baseline at all
   (a brand-new stream) an absolute floor applies instead.
+
+``emerging_terms`` and ``term_burst`` (single words far above their recent rate: a
+gradual onset) look at words; their tests are in :mod:`.emerging`, their entries in
+:mod:`.registry`.
 """
 
 from __future__ import annotations
@@ -49,10 +55,12 @@ __all__ = [
     "match_vocabulary",
     "nb_score",
     "negative_signal",
+    "scan_windows",
     "term_pattern",
     "terms_found",
     "threat_signal",
     "trailing_sum",
+    "trailing_window",
     "volume_signal",
 ]
 
@@ -64,6 +72,8 @@ NB_SIZE = 10.0
 MIN_SCORE = 5.0
 MIN_RATIO = 2.0
 MIN_EXCESS = 8
+# Sub-hourly bins judged over a longer window must themselves be this far above expected.
+QUARTER_RATIO = 1.5
 # Expected counts are floored here: an empty night hour still "expects" a little traffic,
 # so 3 posts after 0 is not a 1-in-a-million event.
 EXPECTED_FLOOR = 1.0
@@ -91,13 +101,17 @@ _STR = pd.StringDtype("pyarrow")
 
 @dataclass
 class Signal:
-    """One signal over (segments x bins)."""
+    """One signal over (segments x bins); ``terms`` maps ``(segment, bin)`` to the terms
+    the signal found there, for signals that look at words; ``window`` is how many bins,
+    up to and including each bin, its observed and expected values cover."""
 
     name: str
     observed: np.ndarray
     expected: np.ndarray
     score: np.ndarray
     hot: np.ndarray
+    terms: dict | None = None
+    window: int = 1
 
 
 @lru_cache(maxsize=8)
@@ -123,7 +137,7 @@ def _read_vocabulary(path: str | None) -> dict:
                                    "'en' or 'fr' terms", path=where)
         out[str(name)] = {"label": str(spec.get("label", name)),
                           "label_fr": str(spec.get("label_fr", spec.get("label", name))), "weight": float(spec.get("weight", 1)),
-                          "terms": sorted(set(terms), key=str.lower)}
+                          "terms": sorted(set(terms), key=lambda t: (t.lower(), t))}
     return out
 
 
@@ -226,9 +240,10 @@ def terms_found(texts: pd.Series, vocabulary: dict, categories: list[str], *,
     for name in categories:
         pattern = _category_pattern(tuple(vocabulary[name]["terms"]))
         for t, n in zip(folded, counts.to_numpy()):
-            for form in {" ".join(m.group(0).split()) for m in pattern.finditer(t)}:
+            for form in sorted({" ".join(m.group(0).split()) for m in pattern.finditer(t)}):
                 found[form] = found.get(form, 0) + int(n)
-    return sorted(found.items(), key=lambda x: -x[1])
+    # Ties by the term itself: a set's order depends on the hash seed (same input, same terms).
+    return sorted(found.items(), key=lambda x: (-x[1], x[0]))
 
 
 def nb_score(observed: np.ndarray, expected: np.ndarray, size: float = NB_SIZE) -> np.ndarray:
@@ -248,12 +263,55 @@ def binom_score(k: np.ndarray, n: np.ndarray, p0: np.ndarray) -> np.ndarray:
     return np.where(n > 0, np.clip(-logsf / np.log(10), 0, 300), 0.0)
 
 
+def scan_windows(freq: pd.Timedelta) -> tuple[int, ...]:
+    """Trailing windows (in bins) the volume signal judges for bins shorter than an hour:
+    the bin alone, then doubling up to an hour (``15min`` -> 1, 2 and 4 quarters)."""
+    per_hour = pd.Timedelta("1h") / pd.Timedelta(freq)
+    out, w = [1], 2
+    while w <= per_hour:
+        out.append(w)
+        w *= 2
+    return tuple(out)
+
+
+def trailing_window(X: np.ndarray, w: int) -> np.ndarray:
+    """Sum of the ``w`` bins up to and including each bin (NaN propagates)."""
+    if w == 1:
+        return X
+    out = X.copy()
+    for k in range(1, w):
+        out[:, k:] = out[:, k:] + X[:, :-k]
+        out[:, :k] = np.nan
+    return out
+
+
 def volume_signal(X: np.ndarray, E: np.ndarray, *, min_score: float = MIN_SCORE,
-                  min_ratio: float = MIN_RATIO, min_excess: float = MIN_EXCESS) -> Signal:
+                  min_ratio: float = MIN_RATIO, min_excess: float = MIN_EXCESS,
+                  windows: tuple[int, ...] = (1,)) -> Signal:
+    """Count vs expectation; with ``windows`` (sub-hourly bins, :func:`scan_windows`) a bin
+    is also judged with the bins just before it (the last half hour, hour), so a rise
+    spread over several quarters is seen at the first quarter where the evidence is
+    clear. Each extra window costs ``log10(len(windows))`` of score (several looks at
+    the same data), and the bin itself must be :data:`QUARTER_RATIO` times its expectation.
+    ``observed``/``expected`` stay the bin's own."""
     exp = np.where(np.isnan(E), np.nan, np.maximum(E, EXPECTED_FLOOR))
     score = nb_score(X, exp)
     hot = (score >= min_score) & (X >= min_ratio * np.nan_to_num(exp, nan=np.inf)) \
         & (X - np.nan_to_num(exp, nan=np.inf) >= min_excess)
+    if len(windows) > 1:
+        penalty = np.log10(len(windows))
+        score = np.maximum(score - penalty, 0.0)
+        hot = (score >= min_score) & hot
+        E_raw = np.where(np.isnan(E), np.nan, np.maximum(E, 0.0))
+        rising = X >= QUARTER_RATIO * np.nan_to_num(exp, nan=np.inf)
+        for w in windows[1:]:
+            Xw, Ew = trailing_window(X, w), trailing_window(E_raw, w)
+            Ew = np.where(np.isnan(Ew), np.nan, np.maximum(Ew, EXPECTED_FLOOR))
+            s_w = np.maximum(nb_score(np.nan_to_num(Xw), Ew) - penalty, 0.0)
+            h_w = (s_w >= min_score) & rising & (Xw >= min_ratio * np.nan_to_num(Ew, nan=np.inf)) \
+                & (Xw - np.nan_to_num(Ew, nan=np.inf) >= min_excess)
+            score = np.where(h_w, np.maximum(score, s_w), score)
+            hot |= h_w
     return Signal("volume", X, exp, score, hot)
 
 
