@@ -130,10 +130,10 @@ def _complete_days(times: pd.Series, end: pd.Timestamp) -> pd.DataFrame:
 
 
 def _days_of_data(times: pd.Series) -> int:
-    """Whole days between the first and the last mention."""
-    if len(times) == 0:
+    """Calendar days (UTC) from the first mention's to the last one's, both counted."""
+    if len(times) == 0 or times.isna().all():
         return 0
-    return int((times.max() - times.min()) / pd.Timedelta(days=1))
+    return int((times.max().floor("D") - times.min().floor("D")) / pd.Timedelta(days=1)) + 1
 
 
 def _audience(part: pd.DataFrame) -> tuple[int | None, int]:
@@ -153,8 +153,10 @@ def _audience(part: pd.DataFrame) -> tuple[int | None, int]:
 
 # ---------------------------------------------------------------- sections
 
-def _change(current: float, previous: float, s: dict, lang: str, days: str) -> str:
+def _change(current: float, previous: float | None, s: dict, lang: str, days: str) -> str:
     values = {"volume": fmt_int(current, lang), "days": days}
+    if previous is None:
+        return Template(s["change_no_history"]).safe_substitute(values)
     if previous == 0:
         return Template(s["change_from_zero"]).safe_substitute(values)
     change = (current - previous) / previous
@@ -278,6 +280,7 @@ def _topics(cur: pd.DataFrame, prev: pd.DataFrame, lang: str, names: dict,
         return None, pd.DataFrame()
     table = pd.DataFrame({"current": now}).join(pd.DataFrame({"previous": before}), how="outer")
     table = table.fillna(0).astype("int64")
+    table.index.name = None
     table["topic_label"] = [label(t) for t in table.index]
     table = table.sort_values(["current", "topic_label"], ascending=[False, True], kind="stable")
     chart = table.head(8).rename(columns={"current": "count"}).reset_index(drop=True)
@@ -512,6 +515,8 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     start, prev_start = end_ts - span, end_ts - 2 * span
     masks = {"current": ((times > start) & (times <= end_ts)).to_numpy(),
              "previous": ((times > prev_start) & (times <= start)).to_numpy()}
+    # no mention at or before the period's start: the data says nothing of the period before
+    has_previous = bool(times.min() <= start)
     month_start, month_end = start - pd.DateOffset(months=1), end_ts - pd.DateOffset(months=1)
     has_month = bool(times.min() <= month_start) and month_end <= prev_start
     if has_month:
@@ -522,6 +527,9 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
 
     labels = sentiment_labels(frame)
     numbers, neg_share = _numbers(frame, masks, labels, lang, s)
+    if not has_previous:
+        for row in numbers:
+            row.update(previous=None, previous_text="–", change_text="–")
     topic_names = _topic_names(frame, s)
     rule_titles = _rule_titles(frame, rules)
     alert_rows = _alerts(alerts, frame, start, lang, tz, s, topic_names, rule_titles)
@@ -537,7 +545,7 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
         fc_summary, events, fc_chart = _forecast(forecast, end_ts, lang, tz, s)
 
     n_cur, n_prev = len(cur), len(prev)
-    change = _change(n_cur, n_prev, s, lang, days_text)
+    change = _change(n_cur, n_prev if has_previous else None, s, lang, days_text)
     lead = alert_rows[0] if alert_rows else None
     if n_cur < MIN_HEADLINE_MENTIONS:
         headline = Template(s["headline_little_data"]).safe_substitute(volume=fmt_int(n_cur, lang))
@@ -551,7 +559,7 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     else:
         headline = Template(s["headline_no_alerts"]).safe_substitute(change=change)
     headline = _capital(headline)
-    volume_change = (n_cur - n_prev) / n_prev if n_prev else None
+    volume_change = (n_cur - n_prev) / n_prev if n_prev and has_previous else None
     facts = {"negative_share": neg_share, "volume_change": volume_change, "events": events,
              "placeholders": {"negative_share": fmt_pct(neg_share, lang),
                               "volume_change": fmt_change(n_cur, n_prev, lang),

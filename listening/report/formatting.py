@@ -34,9 +34,10 @@ _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
-    return lang
+    """``lang`` if the brief speaks it (:data:`LANGS`), else :class:`OptionError`."""
+    from ..errors import check_option
+
+    return check_option("lang", lang, LANGS)
 
 
 def is_missing(value) -> bool:
@@ -84,6 +85,7 @@ def fmt_change(current, previous, lang: str = "en") -> str:
     if previous == 0:
         return "–" if current == 0 else ("nouveau" if lang == "fr" else "new")
     change = (float(current) - float(previous)) / float(previous)
+    change = round(change, 2)  # the sign of what is shown: +0.3% is "±0%"
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     return sign + fmt_pct(abs(change), lang, digits=0)
 

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from ..errors import ListeningError, RendererMissingError
+from ..errors import ListeningError, RendererMissingError, check_option
 from ..exporting import atomic_path, safe_join, write_bytes_atomic, write_text_atomic
 from ..charts import HALF_WIDTH, WIDTH
 from .content import MIN_CHART_DAYS, MIN_FORECAST_DAYS, MIN_SHARE_MENTIONS, Brief
@@ -34,6 +34,7 @@ from .tables import is_safe_url, posts_table_html
 __all__ = [
     "CHROMIUM_FLAGS",
     "FORMATS",
+    "PAPERS",
     "find_chromium",
     "html_to_pdf",
     "md_escape",
@@ -43,6 +44,8 @@ __all__ = [
 ]
 
 FORMATS = (".html", ".md", ".pdf")
+# Page sizes for print (CSS @page size): North America's Letter by default, or A4.
+PAPERS = {"letter": "letter", "a4": "A4"}
 # Headless printing without touching the network, the GPU or the user's profile.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -58,7 +61,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 # A value printed at the start of a line must not open a list item: CommonMark needs a
 # space (or the end of the line) after "-", "+" or "1." for that, so "+13%" and "23.7%"
 # stay as they are.
-_MD_LINE_START = re.compile(r"^([-+]|\d+(?=[.)]))(?=\s|$|[.)](\s|$))")
+_MD_BULLET = re.compile(r"^([-+])(?=\s|$)")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
 
 def md_escape(value: object) -> str:
@@ -74,7 +78,8 @@ def md_escape(value: object) -> str:
     text = html.escape(str(value), quote=False)
     text = re.sub(r"\s*[\r\n]+\s*", " ", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\\\1", text)
+    text = _MD_BULLET.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\\2", text)
 
 
 def _env(markdown: bool) -> jinja2.Environment:
@@ -149,8 +154,13 @@ def _severity_class(severity: int) -> str:
         "moderate" if severity >= 4 else "low"
 
 
-def render_html(b: Brief) -> str:
-    """The brief as one self-contained HTML document (charts as inline SVG)."""
+def render_html(b: Brief, *, paper: str = "letter") -> str:
+    """The brief as one self-contained HTML document (charts as inline SVG).
+
+    ``paper`` (``"letter"`` or ``"a4"``) is the page size the browser prints on;
+    the first page fits either.
+    """
+    check_option("paper", paper, PAPERS)
     from ..charts import to_svg
 
     alerts = []
@@ -165,7 +175,7 @@ def render_html(b: Brief) -> str:
                "svg": Markup(_strip_xml_header(to_svg(_printed(name, chart), lang=b.lang)))}
               for name, chart in b.charts.items()]
     return _env(False).get_template("brief.html.j2").render(
-        **_context(b), alerts=alerts, charts=charts)
+        **_context(b), alerts=alerts, charts=charts, paper=PAPERS[paper])
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -247,17 +257,21 @@ def html_to_pdf(html_text: str, pdf_path: str | os.PathLike) -> Path:
     return pdf_path
 
 
-def write_brief(b: Brief, path: str | os.PathLike) -> Path:
-    """Write ``b`` to ``path``; the extension (.html, .md, .pdf) picks the format."""
+def write_brief(b: Brief, path: str | os.PathLike, *, paper: str = "letter") -> Path:
+    """Write ``b`` to ``path``; the extension (.html, .md, .pdf) picks the format.
+
+    ``paper``: ``"letter"`` or ``"a4"``, the page size of the PDF (and of the HTML
+    when printed).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"cannot write a brief to {str(path)!r}: the extension must be one of "
                          f"{', '.join(FORMATS)}")
     if suffix == ".html":
-        return write_text_atomic(path, render_html(b))
+        return write_text_atomic(path, render_html(b, paper=paper))
     if suffix == ".pdf":
-        return html_to_pdf(render_html(b), path)
+        return html_to_pdf(render_html(b, paper=paper), path)
     text, images = render_markdown(b, image_stem=path.stem)
     for name, data in images.items():
         write_bytes_atomic(safe_join(path.parent, name), data)

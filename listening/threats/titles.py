@@ -265,6 +265,9 @@ def _why(row: dict, what: str, freq: pd.Timedelta, lang: str, s: dict) -> str:
         if not terms and key in ("why_threat_vocabulary", "why_emerging_terms"):
             key = "why_volume"
     text = Template(s[key]).safe_substitute(values)
+    if values["mentions"] != "–":
+        text += Template(s["why_so_far"]).safe_substitute(values)
+    text += "."
     dup, new = row.get("dup_share"), row.get("new_author_share")
     extra = []
     if not is_missing(dup) and float(dup) >= DUP_SHARE_SAID:
