@@ -336,11 +336,11 @@ def _cmd_doctor(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .demo import generate, write_demo_files
+    from .errors import RendererMissingError
     from .exporting import export
     from .forecasting import forecast
     from .ingest import load
     from .pipeline import enrich
-    from .errors import RendererMissingError
     from .report import brief, find_chromium
     from .threats import detect_threats
 

@@ -16,8 +16,8 @@ Documented minimums (below them a section says why a number is absent):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from string import Template
 
@@ -136,19 +136,50 @@ def _days_of_data(times: pd.Series) -> int:
     return int((times.max().floor("D") - times.min().floor("D")) / pd.Timedelta(days=1)) + 1
 
 
-def _audience(part: pd.DataFrame) -> tuple[int | None, int]:
+def _author_reach(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Each mention's author as a code (handles compared case-blind), its reach, and the
+    number of authors; None without follower counts."""
+    if "reach" not in frame.columns or "author" not in frame.columns:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    reach = pd.to_numeric(frame["reach"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    authors = pa.array(frame["author"].astype("string").array)
+    if isinstance(authors, pa.ChunkedArray):
+        authors = authors.combine_chunks()
+    encoded = pc.dictionary_encode(pc.utf8_lower(authors))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    reach[codes < 0] = np.nan
+    return codes, reach, len(encoded.dictionary)
+
+
+def _audience(author_reach, mask: np.ndarray) -> tuple[int | None, int]:
     """Sum over distinct authors of their largest follower count, and the authors counted."""
-    if "reach" not in part.columns or "author" not in part.columns or len(part) == 0:
+    if author_reach is None:
         return None, 0
-    reach = pd.to_numeric(part["reach"], errors="coerce")
-    ok = reach.notna().to_numpy() & part["author"].notna().to_numpy()
+    codes, reach, n_authors = author_reach
+    ok = mask & ~np.isnan(reach)
     if not ok.any():
         return None, 0
-    authors = part["author"][ok].astype("string").str.casefold()
-    best = pd.Series(reach[ok].to_numpy(), index=authors.to_numpy()).groupby(level=0).max()
+    best = np.full(n_authors, -1.0)
+    np.maximum.at(best, codes[ok], reach[ok])
+    best = best[best >= 0]
     if best.sum() <= 0:
         return None, 0
     return int(best.sum()), len(best)
+
+
+def _label_strings(codes: np.ndarray) -> pd.Series:
+    """Label codes (-1 missing) as an Arrow-backed string Series, what sentiment_summary reads
+    fastest."""
+    import pyarrow as pa
+
+    from ..schema import SENTIMENT_LABELS
+
+    array = pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0),
+                                           pa.array(list(SENTIMENT_LABELS))).cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(array))
 
 
 # ---------------------------------------------------------------- sections
@@ -266,15 +297,17 @@ def _alerts(alerts: pd.DataFrame | None, frame: pd.DataFrame, start: pd.Timestam
     return out
 
 
-def _topics(cur: pd.DataFrame, prev: pd.DataFrame, lang: str, names: dict,
+def _topics(frame: pd.DataFrame, masks: dict, lang: str, names: dict,
             s: dict) -> tuple[list[dict] | None, pd.DataFrame]:
-    if "topic" in cur.columns and names:
-        now = cur["topic"].astype("Int64").value_counts()
-        before = prev["topic"].astype("Int64").value_counts()
-        label = lambda t: names.get(str(t), s["segment_topic_unnamed"])  # noqa: E731
-    elif "topic_label" in cur.columns:
-        now = cur["topic_label"].astype("string").value_counts()
-        before = prev["topic_label"].astype("string").value_counts()
+    if "topic" in frame.columns and names:
+        topic = frame["topic"].astype("Int64")
+        now = topic[masks["current"]].value_counts()
+        before = topic[masks["previous"]].value_counts()
+        label = lambda t: names.get(str(t), s["segment_topic_unnamed"])
+    elif "topic_label" in frame.columns:
+        topic = frame["topic_label"].astype("string")
+        now = topic[masks["current"]].value_counts()
+        before = topic[masks["previous"]].value_counts()
         label = str
     else:
         return None, pd.DataFrame()
@@ -313,12 +346,13 @@ def _rule_titles(frame: pd.DataFrame, rules) -> dict[str, str]:
     return titles
 
 
-def _rules(cur: pd.DataFrame, prev: pd.DataFrame, lang: str, titles: dict, s: dict) -> list[dict]:
+def _rules(frame: pd.DataFrame, masks: dict, lang: str, titles: dict, s: dict) -> list[dict]:
     rows = []
-    for column in cur.columns:
+    for column in frame.columns:
         if isinstance(column, str) and column.startswith("rule_"):
-            now = int(cur[column].fillna(False).astype(bool).sum())
-            before = int(prev[column].fillna(False).astype(bool).sum())
+            hits = frame[column].fillna(False).to_numpy(dtype=bool)
+            now = int(hits[masks["current"]].sum())
+            before = int(hits[masks["previous"]].sum())
             if now or before:
                 rows.append({"rule": titles[column[len("rule_"):]], "current": now,
                              "previous": before, "current_text": fmt_int(now, lang),
@@ -394,16 +428,20 @@ def _share_row(labels: pd.Series | None, masks: dict, lang: str, s: dict) -> tup
     if labels is None:
         row["note"] = s["not_scored"]
         return row, None
+    codes = np.asarray(labels.cat.codes)
     shares = {}
     for name, mask in masks.items():
-        part = labels[mask]
-        n = int(part.notna().sum())
-        if n >= MIN_SHARE_MENTIONS:
-            summary = negative_share(part)
+        part = codes[mask]
+        n = int((part >= 0).sum())
+        if n < MIN_SHARE_MENTIONS:
+            if name == "current":
+                row["note"] = Template(s["too_few_scored"]).safe_substitute(
+                    n=fmt_int(n, lang), min=fmt_int(MIN_SHARE_MENTIONS, lang))
+        elif name == "current":  # with its bootstrap interval: sentiment_summary
+            summary = sentiment_summary(pd.DataFrame({"sentiment_label": _label_strings(part)}))
             shares[name] = summary[summary["label"] == "negative"].iloc[0]
-        elif name == "current":
-            row["note"] = Template(s["too_few_scored"]).safe_substitute(
-                n=fmt_int(n, lang), min=fmt_int(MIN_SHARE_MENTIONS, lang))
+        else:  # compared periods show the share only: the same count sentiment_summary makes
+            shares[name] = {"share": float((part == 0).sum()) / n}
     cur = shares.get("current")
     if cur is None:
         return row, None
@@ -424,26 +462,31 @@ def _share_row(labels: pd.Series | None, masks: dict, lang: str, s: dict) -> tup
 
 def _platform_shares(frame: pd.DataFrame, labels: pd.Series, mask: np.ndarray,
                      s: dict) -> pd.DataFrame:
-    """Negative share per platform (platforms with MIN_SHARE_MENTIONS scored mentions)."""
+    """Negative share per platform (platforms with MIN_SHARE_MENTIONS scored mentions),
+    from sentiment_summary."""
     if "platform" not in frame.columns:
         return pd.DataFrame()
+    codes = np.asarray(labels.cat.codes)[mask]
     platform = frame["platform"][mask].astype("string")
-    part = labels[mask]
-    scored = platform[part.notna()]
+    scored = platform[codes >= 0]
     big = scored.value_counts()
     big = big[big >= MIN_SHARE_MENTIONS].head(PLATFORMS_CHARTED).index
     keep = platform.isin(big).fillna(False).to_numpy(dtype=bool)
     if not keep.any():
         return pd.DataFrame()
-    out = negative_share(part[keep], by=platform[keep])
+    data = pd.DataFrame({"sentiment_label": _label_strings(codes[keep]),
+                         "platform": platform[keep].reset_index(drop=True)})
+    out = sentiment_summary(data, by="platform")
     out = out[out["label"] == "negative"].copy()
     out["group"] = out["group"].map(lambda p: s["platforms"].get(str(p), str(p)))
     return out
 
 
-def _share_of_voice(cur: pd.DataFrame, voices: Mapping | None, lang: str, s: dict) -> str:
-    if not voices or len(cur) == 0 or "text" not in cur.columns:
+def _share_of_voice(frame: pd.DataFrame, mask: np.ndarray, voices: Mapping | None, lang: str,
+                    s: dict) -> str:
+    if not voices or not mask.any() or "text" not in frame.columns:
         return ""
+    cur = frame.loc[mask, ["text"]]
     from ..trends import share_of_voice
 
     table = share_of_voice(cur, voices)
@@ -469,7 +512,8 @@ def _numbers(frame: pd.DataFrame, masks: dict, labels, lang: str, s: dict) -> tu
     share, neg = _share_row(labels, masks, lang, s)
     rows = [volume, share]
     if "reach" in frame.columns:
-        values = {k: _audience(frame[m]) for k, m in masks.items()}
+        author_reach = _author_reach(frame)
+        values = {k: _audience(author_reach, m) for k, m in masks.items()}
         now, authors = values["current"]
         row = {"key": "audience", "label": s["audience"], "current": now,
                "previous": values["previous"][0], "last_month": values.get("last_month", (None,))[0],
@@ -521,10 +565,21 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     has_month = bool(times.min() <= month_start) and month_end <= prev_start
     if has_month:
         masks["last_month"] = ((times > month_start) & (times <= month_end)).to_numpy()
-    cur, prev = frame[masks["current"]], frame[masks["previous"]]
     days = span / pd.Timedelta(days=1)
     days_text = fmt_num(days, lang, 0) if days == int(days) else fmt_num(days, lang, 1)
 
+    # The provenance record hashes every mention (Arrow sorts, outside the GIL): it runs
+    # beside the aggregation below and is collected at the end.
+    pool = ThreadPoolExecutor(max_workers=1)
+    record_job = pool.submit(provenance, frame, rules=rules, extra={
+        "brief_period": {"start": start.isoformat(), "end": end_ts.isoformat(),
+                         "previous_start": prev_start.isoformat()},
+        "mentions_this_period": int(masks["current"].sum()),
+        "mentions_previous_period": int(masks["previous"].sum()),
+        "alerts_supplied": None if alerts is None else len(alerts),
+        "forecast_supplied": forecast is not None,
+        "actions_file": str(actions) if actions else "listening/resources/report/actions.yaml"})
+    pool.shutdown(wait=False)
     labels = sentiment_labels(frame)
     numbers, neg_share = _numbers(frame, masks, labels, lang, s)
     if not has_previous:
@@ -533,8 +588,8 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     topic_names = _topic_names(frame, s)
     rule_titles = _rule_titles(frame, rules)
     alert_rows = _alerts(alerts, frame, start, lang, tz, s, topic_names, rule_titles)
-    topic_rows, topic_chart_data = _topics(cur, prev, lang, topic_names, s)
-    rule_rows = _rules(cur, prev, lang, rule_titles, s)
+    topic_rows, topic_chart_data = _topics(frame, masks, lang, topic_names, s)
+    rule_rows = _rules(frame, masks, lang, rule_titles, s)
     absent: dict[str, str] = {}
     history_days = _days_of_data(times[times <= end_ts])
     if forecast is not None and history_days < MIN_FORECAST_DAYS:
@@ -544,7 +599,7 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     else:
         fc_summary, events, fc_chart = _forecast(forecast, end_ts, lang, tz, s)
 
-    n_cur, n_prev = len(cur), len(prev)
+    n_cur, n_prev = int(masks["current"].sum()), int(masks["previous"].sum())
     change = _change(n_cur, n_prev if has_previous else None, s, lang, days_text)
     lead = alert_rows[0] if alert_rows else None
     if n_cur < MIN_HEADLINE_MENTIONS:
@@ -582,13 +637,7 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     if len(topic_chart_data):
         charts["topics"] = topics_chart(topic_chart_data, lang=lang)
 
-    record = provenance(frame, rules=rules, extra={
-        "brief_period": {"start": start.isoformat(), "end": end_ts.isoformat(),
-                         "previous_start": prev_start.isoformat()},
-        "mentions_this_period": n_cur, "mentions_previous_period": n_prev,
-        "alerts_supplied": None if alerts is None else len(alerts),
-        "forecast_supplied": forecast is not None,
-        "actions_file": str(actions) if actions else "listening/resources/report/actions.yaml"})
+    record = record_job.result()
     subtitle = Template(s["subtitle"]).safe_substitute(
         start=fmt_datetime(start, lang, tz), end=fmt_datetime(end_ts, lang, tz), days=days_text)
     return Brief(lang=lang, tz=tz, start=start, end=end_ts, previous_start=prev_start, days=days,
@@ -596,4 +645,5 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
                  topics=topic_rows, rules=rule_rows, forecast=fc_summary, events=events,
                  actions=suggested, provenance=record, charts=charts, labels=s,
                  frame_columns=tuple(map(str, frame.columns)), absent=absent,
-                 share_of_voice=_share_of_voice(cur, voices, lang, s), has_last_month=has_month)
+                 share_of_voice=_share_of_voice(frame, masks["current"], voices, lang, s),
+                 has_last_month=has_month)

@@ -26,7 +26,6 @@ from markupsafe import Markup
 
 from ..errors import ListeningError, RendererMissingError, check_option
 from ..exporting import atomic_path, safe_join, write_bytes_atomic, write_text_atomic
-from ..charts import HALF_WIDTH, WIDTH
 from .content import MIN_CHART_DAYS, MIN_FORECAST_DAYS, MIN_SHARE_MENTIONS, Brief
 from .formatting import fmt_datetime, fmt_int
 from .tables import is_safe_url, posts_table_html
@@ -144,7 +143,7 @@ def _titles(b: Brief) -> dict[str, str]:
 
 
 def _printed(name: str, chart):
-    from ..charts import print_ready
+    from ..charts import HALF_WIDTH, WIDTH, print_ready
 
     return print_ready(chart, width=WIDTH if name in _CHART_WIDE else HALF_WIDTH)
 
