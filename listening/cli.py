@@ -243,14 +243,12 @@ def _local(ts) -> str:
 
 
 def _library_rules(folder, frame) -> list:
-    """The library's rules behind the frame's ``rule_<name>`` columns (for their titles and
-    versions in the brief); none when the folder does not exist."""
-    from .rules import load_rules
+    """The library's rules behind the frame's ``rule_<name>`` columns, found as ``enrich``
+    finds them (``--rules``, else ``data/rules``), for their titles and versions in the
+    brief."""
+    from .pipeline import _resolve_rules
 
-    path = Path(folder) if folder else Path("data/rules")
-    if not path.is_dir():
-        return []
-    return [r for r in load_rules(path) if r.column in frame.columns]
+    return [r for r in _resolve_rules(folder) if r.column in frame.columns]
 
 
 def _cmd_brief(args) -> int:

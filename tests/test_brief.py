@@ -110,7 +110,9 @@ def test_no_backslash_escaped_numbers_in_markdown(rendered):
         md = out[lang, "md"]
         assert not ESCAPED_NUMBER.search(md), ESCAPED_NUMBER.search(md).group(0)
         table = [line for line in md.splitlines() if line.startswith("| Mentions |")]
-        assert table and re.search(r"\| [+−]\d+\s?%", table[0]) or "–" in table[0]
+        assert table and re.search(r"\| [+−±]\d+\s?%", table[0]), table  # a signed change
+        share = [line for line in md.splitlines() if re.match(r"\| (Negative|Mentions nég)", line)]
+        assert share and re.search(r"\| \d+[.,]\d\s?% \|", share[0]), share  # "29.6%", no "\"
 
 
 def test_markdown_escaping_still_stops_list_items_and_markup():
@@ -353,3 +355,27 @@ def test_demo_writes_a_brief_in_each_language(tmp_path, monkeypatch):
     md = (tmp_path / "out" / "brief_fr.md").read_text("utf-8")
     for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
         assert (tmp_path / "out" / target).is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_crowded_brief_keeps_page_one_whole_and_moves_details_to_the_annex(demo, tmp_path, lang):
+    """Three open alerts, calendar events, share of voice: page 1 still ends before the annex."""
+    _pdf_tools()
+    frame, alerts, _, _ = demo
+    end = frame["timestamp"].max()
+    crowded = alerts.head(3).assign(end=end)
+    calendar = pd.DataFrame({"date": [end + pd.Timedelta("2D"), end + pd.Timedelta("4D")],
+                             "event": ["Remembrance Day ceremonies", "Council budget vote"]})
+    fc = ls.forecast(frame, horizon="7D", calendar=calendar)
+    path = brief(frame, alerts=crowded, forecast=fc, lang=lang, path=tmp_path / "b.pdf",
+                 voices={"OPP": ["OPP", "PPO"], "RCMP": ["RCMP", "GRC"]})
+    s = strings(lang)
+    first, second = _pdf_text(path, 1), _pdf_text(path, 2)
+    assert s["annex_pointer"].split()[0] in first.strip().splitlines()[-1]  # page 1 is whole
+    assert s["annex"].split()[0] in second.strip().splitlines()[0]
+    page = path.with_suffix(".html")
+    text = brief(frame, alerts=crowded, forecast=fc, lang=lang, path=page,
+                 voices={"OPP": ["OPP", "PPO"], "RCMP": ["RCMP", "GRC"]}).read_text("utf-8")
+    for a in build_brief(frame, alerts=crowded, forecast=fc, lang=lang).alerts:
+        assert a["title"] in html_lib.unescape(text)  # nothing is dropped

@@ -291,7 +291,8 @@ def _alerts(alerts: pd.DataFrame | None, frame: pd.DataFrame, start: pd.Timestam
             "missing_text": Template(s["evidence_missing"]).safe_substitute(
                 ids=", ".join(missing)) if missing and not found else "",
             "terms_text": ", ".join(terms), "segment": subject,
-            "placeholders": {"segment": subject, "terms": quoted or subject,
+            "placeholders": {"segment": subject if lang == "fr" else _lower_first(subject),
+                             "terms": quoted or subject,
                              "severity": str(severity), "signal": w["what"]},
         })
     return out

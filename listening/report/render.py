@@ -28,6 +28,7 @@ from ..errors import ListeningError, RendererMissingError, check_option
 from ..exporting import atomic_path, safe_join, write_bytes_atomic, write_text_atomic
 from .content import MIN_CHART_DAYS, MIN_FORECAST_DAYS, MIN_SHARE_MENTIONS, Brief
 from .formatting import fmt_datetime, fmt_int
+from .layout import plan_first_page
 from .tables import is_safe_url, posts_table_html
 
 __all__ = [
@@ -142,9 +143,11 @@ def _titles(b: Brief) -> dict[str, str]:
             "topics": b.labels["chart_topics"]}
 
 
-def _printed(name: str, chart):
+def _printed(name: str, chart, *, height: int | None = None):
     from ..charts import HALF_WIDTH, WIDTH, print_ready
 
+    if name in _CHART_WIDE and height is not None:
+        chart = chart.properties(height=height)
     return print_ready(chart, width=WIDTH if name in _CHART_WIDE else HALF_WIDTH)
 
 
@@ -162,19 +165,20 @@ def render_html(b: Brief, *, paper: str = "letter") -> str:
     check_option("paper", paper, PAPERS)
     from ..charts import to_svg
 
+    plan = plan_first_page(b, has_chart="volume" in b.charts)
     alerts = []
     for a in b.alerts:
         table = (Markup(posts_table_html(a["evidence"], lang=b.lang, tz=b.tz))
                  if len(a["evidence"]) else "")
-        a["severity_class"] = _severity_class(a["severity"])
-        alerts.append({**a, "table": table})
+        alerts.append({**a, "table": table, "severity_class": _severity_class(a["severity"])})
     titles = _titles(b)
     # vl-convert writes chart text (labels, titles) as escaped SVG text nodes.
     charts = [{"name": name, "title": titles.get(name, name), "wide": name in _CHART_WIDE,
-               "svg": Markup(_strip_xml_header(to_svg(_printed(name, chart), lang=b.lang)))}
+               "svg": Markup(_strip_xml_header(to_svg(
+                   _printed(name, chart, height=plan.chart_height), lang=b.lang)))}
               for name, chart in b.charts.items()]
     return _env(False).get_template("brief.html.j2").render(
-        **_context(b), alerts=alerts, charts=charts, paper=PAPERS[paper])
+        **_context(b), alerts=alerts, charts=charts, paper=PAPERS[paper], plan=plan)
 
 
 def _strip_xml_header(svg: str) -> str:
