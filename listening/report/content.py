@@ -30,6 +30,9 @@ from ..sentiment.labels import sentiment_labels
 from ..sentiment.summary import sentiment_summary
 from .actions import Action, load_actions, suggest_actions
 from .formatting import (
+    as_list as _as_list,
+)
+from .formatting import (
     check_lang,
     fmt_change,
     fmt_date,
@@ -196,16 +199,6 @@ def _change(current: float, previous: float | None, s: dict, lang: str, days: st
     return Template(s[key]).safe_substitute(values, pct=fmt_change(current, previous, lang))
 
 
-def _as_list(value) -> list:
-    if is_missing(value):
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):
-        return [v for v in list(value) if v is not None and str(v) != ""]
-    return [value]
-
-
 def _topic_names(frame: pd.DataFrame, s: dict) -> dict[str, str]:
     if not {"topic", "topic_label"} <= set(frame.columns):
         return {}
@@ -260,13 +253,14 @@ def _alerts(alerts: pd.DataFrame | None, frame: pd.DataFrame, start: pd.Timestam
         return []
     words = alert_titles(a, lang=lang, frame=frame, tz=tz, topic_names=topic_names,
                          rule_titles=rule_titles)
-    ids = {str(i) for v in a.get("example_ids", pd.Series(dtype=object)) for i in _as_list(v)}
+    ids = {str(i) for v in a.get("example_ids", pd.Series(dtype=object))
+           for i in _as_list(v, split=True)}
     posts = frame[frame["mention_id"].astype("string").isin(sorted(ids))] if ids else frame.iloc[:0]
     posts = posts.set_index(posts["mention_id"].astype("string"), drop=False)
     out = []
     for (_, row), (_, w) in zip(a.iterrows(), words.iterrows()):
         row = row.to_dict()
-        wanted = [str(i) for i in _as_list(row.get("example_ids"))]
+        wanted = [str(i) for i in _as_list(row.get("example_ids"), split=True)]
         found = [i for i in wanted if i in posts.index][:EVIDENCE_PER_ALERT]
         missing = [i for i in wanted if i not in posts.index][:EVIDENCE_PER_ALERT]
         terms = [str(t) for t in _as_list(row.get("terms"))]

@@ -75,11 +75,11 @@ def plan_first_page(b, *, has_chart: bool) -> FirstPage:
     """The fullest first page whose estimated height fits :data:`PAGE_PX`."""
     plan = FirstPage(alerts=len(b.alerts), examples=True, chart_height=CHART_HEIGHT,
                      actions=len(b.actions), topics=len(b.topics or []), events=True)
-    steps = [dict(examples=False), dict(chart_height=CHART_HEIGHT_SMALL),
-             dict(actions=min(plan.actions, 3)), dict(topics=min(plan.topics, 3)),
-             dict(events=False), dict(actions=min(plan.actions, 2)),
-             dict(topics=min(plan.topics, 2)), dict(alerts=min(plan.alerts, 2)),
-             dict(actions=min(plan.actions, 1)), dict(alerts=min(plan.alerts, 1))]
+    steps = [{"examples": False}, {"chart_height": CHART_HEIGHT_SMALL},
+             {"actions": min(plan.actions, 3)}, {"topics": min(plan.topics, 3)},
+             {"events": False}, {"actions": min(plan.actions, 2)},
+             {"topics": min(plan.topics, 2)}, {"alerts": min(plan.alerts, 2)},
+             {"actions": min(plan.actions, 1)}, {"alerts": min(plan.alerts, 1)}]
     for step in steps:
         if _height(b, plan, has_chart) <= PAGE_PX:
             return plan

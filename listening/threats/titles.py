@@ -28,11 +28,11 @@ from functools import lru_cache
 from importlib import resources
 from string import Template
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from ..report.formatting import NBSP, fmt_int, fmt_num, fmt_pct, is_missing
+from ..report.formatting import as_list as _as_list
 from ..report.strings import strings
 
 __all__ = ["SEVERITY_BANDS", "alert_titles", "display_segment", "find_place", "severity_words",
@@ -153,21 +153,11 @@ def fmt_weekday_time(ts, lang: str, tz: str) -> str:
     return f"{_DAYS_EN[t.weekday()]} {t.day} {_MONTHS_EN[t.month - 1]} {t.hour:02d}:{t.minute:02d}"
 
 
-def _as_list(value) -> list:
-    if is_missing(value):
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):
-        return [v for v in list(value) if v is not None and str(v) != ""]
-    return [value]
-
-
 def _alert_posts(row: dict, frame: pd.DataFrame, times: pd.Series) -> list[str]:
     """Texts of the alert's examples, then posts of its window using its first term."""
     if "text" not in frame.columns:
         return []
-    ids = [str(i) for i in _as_list(row.get("example_ids"))]
+    ids = [str(i) for i in _as_list(row.get("example_ids"), split=True)]
     texts: list[str] = []
     if ids:
         hit = frame["mention_id"].astype("string").isin(ids).to_numpy(dtype=bool)
@@ -201,7 +191,7 @@ def _category(texts: list[str], terms: list[str], vocabulary: dict, lang: str) -
 
 
 def _rule_title(row: dict, frame: pd.DataFrame, rule_titles: Mapping[str, str]) -> str | None:
-    ids = [str(i) for i in _as_list(row.get("example_ids"))]
+    ids = [str(i) for i in _as_list(row.get("example_ids"), split=True)]
     columns = [c for c in frame.columns if isinstance(c, str) and c.startswith("rule_")]
     if not ids or not columns:
         return None
