@@ -228,8 +228,14 @@ def forecast_chart(data: pd.DataFrame, *, history: pd.DataFrame | None = None,
     _check(data, cols, stage="forecast_chart")
     w = _words(lang)
     observed, predicted = w["legend_observed"], w["legend_forecast"]
-    plot = _plain(data, cols).assign(timestamp=_local_times(data["timestamp"], tz),
-                                     series=predicted)
+    plot = _plain(data, cols)
+    if history is not None and len(history):
+        # the dashed line starts from the last observed point, so the eye follows it on
+        last = history.sort_values("timestamp").iloc[-1]
+        bridge = {c: float(last["count"]) for c in cols[1:]}
+        plot = pd.concat([pd.DataFrame([{"timestamp": last["timestamp"], **bridge}]), plot],
+                         ignore_index=True)
+    plot = plot.assign(timestamp=_local_times(plot["timestamp"], tz), series=predicted)
     x = alt.X("timestamp:T", title=None, axis=alt.Axis(format="%e %b"))
     color = alt.Color("series:N", title=None,
                       scale=alt.Scale(domain=[observed, predicted], range=["#333333", "#2c6fbb"]))
