@@ -197,6 +197,9 @@ def test_alert_titles_say_what_where_and_since_when(demo):
     fr = alert_titles(row, lang="fr", frame=frame).iloc[0]
     assert fr["title"].startswith("Évacuations près de Kenora, depuis le ")
     assert "fois la normale" in fr["why"]
+    signal = row["signal"].iloc[0]
+    assert words["signal_text"] == strings("en")[f"signal_{signal}"]
+    assert fr["signal_text"] == strings("fr")[f"signal_{signal}"]
 
 
 def test_severity_words_and_places():

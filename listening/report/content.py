@@ -279,6 +279,7 @@ def _alerts(alerts: pd.DataFrame | None, frame: pd.DataFrame, start: pd.Timestam
             "severity": severity, "severity_text": _capital(w["severity_text"]),
             "severity_words": w["severity_text"], "title": w["title"],
             "subject": subject, "why": w["why"], "signal": str(row.get("signal", "") or ""),
+            "signal_text": w["signal_text"],
             "start": row.get("start"), "since": w["since"], "example": example,
             **{k: row[k] for k in ("coordination", "dup_share", "new_author_share") if k in row},
             "evidence": evidence, "missing": missing if not found else [],

@@ -295,7 +295,8 @@ def alert_titles(alerts: pd.DataFrame, *, lang: str, frame: pd.DataFrame | None 
 
     Returns
     -------
-    DataFrame aligned with ``alerts``: ``title, what, where, since, severity_text, why``.
+    DataFrame aligned with ``alerts``: ``title, what, where, since, severity_text,
+    signal_text, why``.
     """
     from .signals import load_vocabulary
 
@@ -325,6 +326,8 @@ def alert_titles(alerts: pd.DataFrame, *, lang: str, frame: pd.DataFrame | None 
         rows.append({"title": Template(s["alert_title"]).safe_substitute(title=title, since=since),
                      "what": what, "where": place or "", "since": since,
                      "severity_text": severity_words(row.get("severity"), lang),
+                     "signal_text": signal_title(str(row.get("signal") or ""), lang),
                      "why": _why(row, what, freq, lang, s)})
     return pd.DataFrame(rows, index=alerts.index,
-                        columns=["title", "what", "where", "since", "severity_text", "why"])
+                        columns=["title", "what", "where", "since", "severity_text",
+                                 "signal_text", "why"])
