@@ -382,3 +382,17 @@ def test_crowded_brief_keeps_page_one_whole_and_moves_details_to_the_annex(demo,
                  voices={"OPP": ["OPP", "PPO"], "RCMP": ["RCMP", "GRC"]}).read_text("utf-8")
     for a in build_brief(frame, alerts=crowded, forecast=fc, lang=lang).alerts:
         assert a["title"] in html_lib.unescape(text)  # nothing is dropped
+
+
+def test_headline_leads_with_a_rise_of_negative_mentions_without_a_severe_alert():
+    frame, _ = ls.demo.generate(n_mentions=3_000, days=21, seed=5)
+    end = frame["timestamp"].max()
+    recent = (frame["timestamp"] > end - pd.Timedelta("7D")).to_numpy()
+    rng = np.random.default_rng(1)
+    negative = np.where(recent, rng.random(len(frame)) < 0.5, rng.random(len(frame)) < 0.2)
+    frame = frame.assign(sentiment_label=pd.Categorical(
+        np.where(negative, "negative", "neutral"), categories=["negative", "neutral", "positive"]))
+    en = build_brief(frame, alerts=frame.iloc[:0].assign(severity=[], start=[], end=[]))
+    assert en.headline.startswith("Negative mentions rose to ") and "pts on the previous" in en.headline
+    fr = build_brief(frame, lang="fr")
+    assert fr.headline.startswith("Les mentions négatives ont atteint ")

@@ -63,6 +63,9 @@ STABLE_CHANGE = 0.05
 MIN_FORECAST_DAYS = 14
 MIN_CHART_DAYS = 3
 MIN_SHARE_MENTIONS = 30
+# Without a severe alert, a rise of the negative share by this much (0.05 = 5 points)
+# leads the headline.
+HEADLINE_NEGATIVE_RISE = 0.05
 # Below this many mentions in the period the headline says there is too little data.
 MIN_HEADLINE_MENTIONS = 30
 HISTORY_DAYS = 28
@@ -212,6 +215,14 @@ def _topic_names(frame: pd.DataFrame, s: dict) -> dict[str, str]:
 def _short(text, limit: int) -> str:
     text = "" if is_missing(text) else " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _negative_rise(numbers: list[dict]) -> float:
+    """Change of the negative share on the previous period (0 when either is unknown)."""
+    share = next((n for n in numbers if n["key"] == "negative_share"), None)
+    if share is None or share["current"] is None or share["previous"] is None:
+        return 0.0
+    return share["current"] - share["previous"]
 
 
 def _capital(text: str) -> str:
@@ -605,6 +616,11 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
         headline = Template(s["headline_alert"]).safe_substitute(
             subject=subject, severity_text=lead["severity_words"], since=lead["since"],
             severity=str(lead["severity"]), change=change)
+    elif _negative_rise(numbers) >= HEADLINE_NEGATIVE_RISE:
+        share = next(n for n in numbers if n["key"] == "negative_share")
+        headline = Template(s["headline_negative"]).safe_substitute(
+            share=share["current_text"], points=share["change_text"], days=days_text,
+            change=change)
     elif alerts is not None:
         headline = Template(s["headline_quiet"]).safe_substitute(change=change)
     else:
