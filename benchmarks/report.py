@@ -57,7 +57,9 @@ def _enriched(n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         np.where(score < -0.05, "negative", np.where(score > 0.05, "positive", "neutral")),
         categories=["negative", "neutral", "positive"])
     labels = np.array([f"topic {i}" for i in range(25)], dtype=object)
-    frame["topic_label"] = pd.array(labels[rng.integers(0, 25, len(frame))], dtype="string")
+    topic = rng.integers(-1, 24, len(frame))
+    frame["topic"] = pd.array(topic, dtype="Int64")
+    frame["topic_label"] = pd.array(labels[topic + 1], dtype="string")
     frame["rule_scam"] = frame["text"].str.contains("scam", case=False)
     return frame, truth
 

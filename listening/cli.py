@@ -30,6 +30,9 @@ DEFAULT_OUT = Path("out")
 DEMO_FOLDER = Path("data/demo")
 DEMO_MENTIONS = 20_000
 DEMO_DAYS = 28
+# The demo writes the brief in each language as HTML and Markdown, and as PDF when
+# headless Chromium is installed.
+DEMO_BRIEF_FORMATS = (".html", ".md")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -239,11 +242,19 @@ def _local(ts) -> str:
     return ts.tz_convert(DEFAULT_TZ).strftime("%Y-%m-%d %H:%M %Z")
 
 
+def _library_rules(folder, frame) -> list:
+    """The library's rules behind the frame's ``rule_<name>`` columns, found as ``enrich``
+    finds them (``--rules``, else ``data/rules``), for their titles and versions in the
+    brief."""
+    from .pipeline import _resolve_rules
+
+    return [r for r in _resolve_rules(folder) if r.column in frame.columns]
+
+
 def _cmd_brief(args) -> int:
     from .forecasting import forecast
     from .report import brief
     from .threats import detect_threats
-
     from .windows import DEFAULT_TZ, latest, parse_window
 
     args.read_only = True
@@ -259,7 +270,7 @@ def _cmd_brief(args) -> int:
     alerts = detect_threats(frame)
     path = brief(frame, alerts=alerts, forecast=forecast(frame, horizon="7D"),
                  period=window.end - window.start, end=window.end, path=args.out,
-                 lang=args.lang)
+                 lang=args.lang, rules=_library_rules(args.rules, frame), paper=args.paper)
     print(f"brief written to {path}")
     return 0
 
@@ -323,14 +334,20 @@ def _cmd_doctor(args) -> int:
 
 def _cmd_demo(args) -> int:
     from .demo import generate, write_demo_files
+    from .errors import RendererMissingError
     from .exporting import export
     from .forecasting import forecast
     from .ingest import load
     from .pipeline import enrich
-    from .report import brief
+    from .report import brief, find_chromium
     from .threats import detect_threats
 
     out = Path(args.out)
+    try:
+        find_chromium()
+        pdf = True
+    except RendererMissingError:
+        pdf = False
     print(f"1/6 generating {args.n:,} demo mentions over {args.days} days ...")
     generated, truth = generate(n_mentions=args.n, days=args.days, seed=args.seed)
     paths = write_demo_files(generated, args.data)
@@ -349,13 +366,22 @@ def _cmd_demo(args) -> int:
     print(f"    {len(alerts)} alert(s); incidents injected: {', '.join(truth['incident'])}")
     print("5/6 forecasting the coming week ...")
     fc = forecast(frame, horizon="7D")
-    print("6/6 writing the brief and exports ...")
-    written = [brief(frame, alerts=alerts, forecast=fc, path=out / "brief.html"),
-               brief(frame, alerts=alerts, forecast=fc, path=out / "brief.md"),
-               export(alerts, out / "alerts.csv"),
-               export(frame, out / "findings.xlsx", pseudonymise=True, secret=secret)]
+    print("6/6 writing the briefs (English and French) and exports ...")
+    written = []
+    for lang in ("en", "fr"):
+        stem = "brief" if lang == "en" else f"brief_{lang}"
+        for suffix in DEMO_BRIEF_FORMATS:
+            written.append(brief(frame, alerts=alerts, forecast=fc, path=out / f"{stem}{suffix}",
+                                 lang=lang))
+        if pdf:
+            written.append(brief(frame, alerts=alerts, forecast=fc, path=out / f"{stem}.pdf",
+                                 lang=lang))
+    written += [export(alerts, out / "alerts.csv"),
+                export(frame, out / "findings.xlsx", pseudonymise=True, secret=secret)]
     for path in written:
         print(f"    wrote {path}")
+    if not pdf:
+        print("    (no PDF: headless Chromium was not found; `make system-deps` installs it)")
     return 0
 
 
@@ -413,6 +439,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "yesterday, a date (default 7D)")
     p.add_argument("--lang", choices=["en", "fr"], default="en",
                    help="language of the brief (default en)")
+    p.add_argument("--paper", choices=["letter", "a4"], default="letter",
+                   help="page size of the PDF (default letter)")
+    p.add_argument("--rules", default=None,
+                   help="rule library folder, for the rules' titles and versions "
+                        "(default data/rules)")
     p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("export", help="export mentions to CSV, XLSX or Parquet")

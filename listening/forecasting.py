@@ -196,8 +196,9 @@ def _events(calendar: pd.DataFrame | None, starts: pd.DatetimeIndex, step: pd.Ti
     return ["; ".join(str(e) for w, e in zip(when, names) if a <= w < b) for a, b in zip(starts, ends)]
 
 
-def forecast(frame: pd.DataFrame, horizon: str = "7D", freq: str = "1D", by: str | None = None,
-             calendar: pd.DataFrame | None = None, *, tz: str = DEFAULT_TZ) -> pd.DataFrame:
+def forecast(frame: pd.DataFrame, *, horizon: str = "7D", freq: str = "1D",
+             by: str | None = None, calendar: pd.DataFrame | None = None,
+             tz: str = DEFAULT_TZ) -> pd.DataFrame:
     """Forecast mention volume (and negative share) with 80% and 95% prediction intervals.
 
     Parameters
@@ -280,7 +281,7 @@ def _seasonal_naive(y: np.ndarray, h: int, m: int) -> dict:
     return out
 
 
-def backtest_forecast(frame: pd.DataFrame, horizon: str = "7D", freq: str = "1D", *,
+def backtest_forecast(frame: pd.DataFrame, *, horizon: str = "7D", freq: str = "1D",
                       folds: int = 3, tz: str = DEFAULT_TZ) -> pd.DataFrame:
     """Rolling-origin backtest of the volume forecast against a seasonal-naive baseline.
 

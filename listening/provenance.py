@@ -117,7 +117,9 @@ def rule_versions(frame: pd.DataFrame, rules: Iterable | None = None) -> dict[st
     """``{rule name: version}`` for the rules behind the frame's ``rule_<name>`` columns."""
     versions = {str(k): str(v) for k, v in dict(_attrs(frame).get("rules", {}) or {}).items()}
     for rule in rules or []:
-        versions[str(rule.name)] = str(getattr(rule, "version", "unknown"))
+        # keyed like the frame's rule_<slug> columns (and enrich's attrs), not by display name
+        key = rule.column[len("rule_"):] if hasattr(rule, "column") else str(rule.name)
+        versions[key] = str(getattr(rule, "version", "unknown"))
     for column in frame.columns:
         if isinstance(column, str) and column.startswith("rule_"):
             versions.setdefault(column[len("rule_"):], "unknown")

@@ -72,7 +72,12 @@ def _expected(frame: pd.DataFrame, period="7D") -> dict:
     return {"volume": (len(cur), len(prev)),
             "negative_share": ((cur["sentiment_label"] == "negative").mean(),
                                (prev["sentiment_label"] == "negative").mean()),
-            "reach": (int(cur["reach"].sum()), int(prev["reach"].sum()))}
+            "audience": (_audience(cur), _audience(prev))}
+
+
+def _audience(part: pd.DataFrame) -> int:
+    """Each distinct author once, at their largest follower count."""
+    return int(part.assign(a=part["author"].str.casefold()).groupby("a")["reach"].max().sum())
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +118,8 @@ def test_markdown_numbers_match_and_charts_are_pngs_beside_it(scored, english):
     volume = next(line for line in md.splitlines() if line.startswith("| Mentions |"))
     cells = [c.strip() for c in volume.strip("|").split("|")]
     assert cells[1:3] == [f"{expected['volume'][0]:,}", f"{expected['volume'][1]:,}"]
-    reach = next(line for line in md.splitlines() if line.startswith("| Potential reach |"))
-    assert f"{expected['reach'][0]:,}" in reach
+    audience = next(line for line in md.splitlines() if line.startswith("| Audience of distinct"))
+    assert f"{expected['audience'][0]:,}" in audience
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
     assert images and all((folder / name).read_bytes()[:4] == b"\x89PNG" for name in images)
 
@@ -122,12 +127,14 @@ def test_markdown_numbers_match_and_charts_are_pngs_beside_it(scored, english):
 def test_sections_headline_forecast_events_and_actions(english):
     html, md, _ = english
     headline = re.search(r'<p class="headline" id="headline">(.*?)</p>', html, re.DOTALL).group(1)
-    assert "severity 8/10" in headline and headline.count(".") >= 1
+    assert "(high, 8/10, since" in headline and headline.count(".") == 1
+    assert headline.startswith("The main issue this period is scams and impersonation")
     assert 'data-total="700.0"' in html and "560–840" in html  # 7 days x 100, 80% range summed
     assert "Remembrance Day" in html
     assert 'data-action="scam_warning"' in html and 'data-action="escalate"' in html
     assert "Issue a scam warning" in md
-    assert "Scam reports rose sixfold" in html
+    assert "Scam reports rose sixfold" not in html  # the brief writes its own why sentence
+    assert "Up to 120 mentions an hour, 6 times the usual 20" in html
     assert html.count('class="alert"') == 2
     assert "Methods and provenance" in html and "Methods and provenance" in md
 
@@ -163,10 +170,10 @@ def test_french_brief_uses_french_typography(scored, tmp_path):
     expected = _expected(frame)
     share = f"{100 * expected['negative_share'][0]:.1f}".replace(".", ",") + "\u00a0%"
     assert share in html
-    reach = f"{expected['reach'][0]:,}".replace(",", "\u202f")
-    assert reach in html
+    audience = f"{expected['audience'][0]:,}".replace(",", "\u202f")
+    assert audience in html
     assert "Publier une mise en garde contre la fraude" in html
-    assert "gravité 8/10" in html
+    assert "gravité élevée, 8/10" in html
 
 
 def test_suggested_actions_follow_the_rules_file(scored, tmp_path):
@@ -191,8 +198,9 @@ def test_minimal_frame_without_enrichment(tmp_path):
                           "text": ["a", "b", "c"]})
     out = brief(frame, path=tmp_path / "b.md")
     md = out.read_text(encoding="utf-8")
-    assert "sentiment not scored" in md and "Topics have not been computed" in md
+    assert "sentiment not scored" in md and "Subjects have not been computed" in md
     assert "No alerts were supplied" in md and "No forecast was supplied" in md
+    assert "Only 2 mentions in this period" in md
 
 
 def test_posts_table_html_escapes_and_links_only_http():
@@ -213,8 +221,12 @@ def test_paths_and_formats_are_checked(scored, tmp_path):
     frame, _ = scored
     with pytest.raises(UnsafePathError):
         brief(frame, path="../b.html", root=tmp_path)
-    with pytest.raises(ValueError, match=r"\.html, \.md, \.pdf"):
+    with pytest.raises(ValueError, match=r"'\.html', '\.md' or '\.pdf'"):
         brief(frame, path=tmp_path / "b.docx")
+    with pytest.raises(ValueError, match="'letter' or 'a4'"):
+        brief(frame, path=tmp_path / "b.html", paper="legal")
+    with pytest.raises(TypeError):
+        brief(frame, None, None, "7D", tmp_path / "b.html")  # options are keyword-only
 
 
 def test_missing_renderer_says_how_to_install(scored, tmp_path, monkeypatch):
@@ -280,11 +292,12 @@ def test_any_post_text_stays_text_in_html_and_markdown(text):
     assert "<" not in escaped and "\n" not in escaped
 
 
-def test_french_brief_shows_the_french_why(scored, tmp_path):
+def test_french_brief_writes_the_why_in_french(scored, tmp_path):
     frame, truth = scored
-    alerts = _alerts(frame, truth).assign(
-        why_fr=["Les signalements de fraude ont été multipliés par six", "Vidéo d'arrestation"])
+    alerts = _alerts(frame, truth)
     fr = brief(frame, alerts=alerts, path=tmp_path / "fr.html", lang="fr").read_text("utf-8")
     en = brief(frame, alerts=alerts, path=tmp_path / "en.html", lang="en").read_text("utf-8")
-    assert "multipliés par six" in fr and "Scam reports rose sixfold" not in fr
-    assert "Scam reports rose sixfold" in en and "multipliés par six" not in en
+    fr = html.unescape(fr)
+    assert "Jusqu'à 120 mentions par heure, soit 6 fois la normale de 20" in fr
+    assert "«\u00a0Fraude et usurpation d'identité\u00a0»" in fr and "mentions an hour" not in fr
+    assert "Up to 120 mentions an hour" in en and "par heure" not in en

@@ -15,14 +15,16 @@ of posts the widgets reuse.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import check_option
 from ..exporting import check_inside
 from .actions import load_actions
 from .content import Brief, build_brief, negative_share
-from .render import FORMATS, find_chromium, render_html, render_markdown, write_brief
+from .render import FORMATS, PAPERS, find_chromium, render_html, render_markdown, write_brief
 from .tables import is_safe_url, posts_table_html, safe_link
 
 __all__ = [
@@ -41,13 +43,24 @@ __all__ = [
 ]
 
 
-def brief(frame: pd.DataFrame, alerts: pd.DataFrame | None = None,
-          forecast: pd.DataFrame | None = None, period: str = "7D",
-          path: str | os.PathLike = "out/brief.html", lang: str = "en", *,
+def brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
+          forecast: pd.DataFrame | None = None, period: str | pd.Timedelta = "7D",
+          path: str | os.PathLike = "out/brief.html", lang: str = "en",
           end: str | pd.Timestamp | None = None, tz: str = "America/Toronto",
           actions: str | os.PathLike | None = None, rules=None,
+          voices: Mapping[str, object] | None = None, paper: str = "letter",
           root: str | os.PathLike | None = None) -> Path:
     """Write the manager brief for the last ``period`` of ``frame``.
+
+    The first page is the brief a director reads in a minute (headline, key
+    numbers against the previous period and the same period last month, top
+    alerts in words, trend and forecast, suggested actions, rising subjects); the
+    evidence, the annex charts, the monitoring rules and the methods follow on a
+    clearly optional annex page. Every word is in ``lang``. Below the documented
+    minimums (:data:`~listening.report.content.MIN_FORECAST_DAYS` days of history
+    for a forecast, :data:`~listening.report.content.MIN_CHART_DAYS` days for a
+    chart, :data:`~listening.report.content.MIN_SHARE_MENTIONS` scored mentions
+    for a share) a section says why its numbers are absent.
 
     Parameters
     ----------
@@ -77,8 +90,15 @@ def brief(frame: pd.DataFrame, alerts: pd.DataFrame | None = None,
     actions : path, optional
         An action-rules YAML file (default: ``listening/resources/report/actions.yaml``).
     rules : list of Rule, optional
-        The monitoring rules behind ``rule_<name>`` columns, for their versions in
-        the provenance footer (else ``frame.attrs["listening"]["rules"]``).
+        The monitoring rules behind ``rule_<name>`` columns: their names title the
+        rules table and their versions go in the provenance footer (else
+        ``frame.attrs["listening"]["rules"]``).
+    voices : dict, optional
+        Other organisations or campaigns to compare with: name -> a rule query or a
+        list of terms (as :func:`listening.trends.share_of_voice` takes them); adds a
+        share-of-voice line under the key numbers.
+    paper : {"letter", "a4"}
+        Page size of the PDF (and of the HTML when printed); the first page fits both.
     root : path, optional
         If given, ``path`` must lie inside this folder (:class:`UnsafePathError`).
 
@@ -88,13 +108,14 @@ def brief(frame: pd.DataFrame, alerts: pd.DataFrame | None = None,
         The file written.
     """
     path = Path(path)
-    if path.suffix.lower() not in FORMATS:
-        raise ValueError(f"cannot write a brief to {str(path)!r}: the extension must be one of "
-                         f"{', '.join(FORMATS)}")
+    check_option("the brief's extension", path.suffix.lower(), FORMATS,
+                 hint=f"Cannot write a brief to {str(path)!r}: name it .html (browser), .md "
+                      "(Markdown, charts as PNG files beside it) or .pdf (needs Chromium)")
+    check_option("paper", paper, PAPERS)
     if root is not None:
         path = check_inside(path, root)
     if path.suffix.lower() == ".pdf":
         find_chromium()  # fail before the work if the renderer is missing
     content = build_brief(frame, alerts=alerts, forecast=forecast, period=period, lang=lang,
-                          end=end, tz=tz, actions=actions, rules=rules)
-    return write_brief(content, path)
+                          end=end, tz=tz, actions=actions, rules=rules, voices=voices)
+    return write_brief(content, path, paper=paper)

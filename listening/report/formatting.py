@@ -16,6 +16,7 @@ __all__ = [
     "LANGS",
     "NBSP",
     "NNBSP",
+    "as_list",
     "check_lang",
     "fmt_change",
     "fmt_date",
@@ -34,9 +35,10 @@ _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 
 
 def check_lang(lang: str) -> str:
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
-    return lang
+    """``lang`` if the brief speaks it (:data:`LANGS`), else :class:`OptionError`."""
+    from ..errors import check_option
+
+    return check_option("lang", lang, LANGS)
 
 
 def is_missing(value) -> bool:
@@ -44,6 +46,27 @@ def is_missing(value) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
+
+
+def as_list(value, *, split: bool = False) -> list:
+    """A cell that may hold one value or several (a list, array or Series) as a list;
+    missing values and empty strings are left out. ``split=True`` reads a string as a
+    list separated by ``; , |`` or spaces (ids from a CSV file).
+
+    >>> as_list("a; b,c", split=True), as_list("gift cards")
+    (['a', 'b', 'c'], ['gift cards'])
+    """
+    import re
+
+    import numpy as np
+
+    if is_missing(value):
+        return []
+    if isinstance(value, str):
+        return [v for v in re.split(r"[;,|\s]+", value) if v] if split else [value]
+    if isinstance(value, (list, tuple, set, np.ndarray, pd.Series)):
+        return [v for v in list(value) if v is not None and str(v) != ""]
+    return [value]
 
 
 def fmt_num(value, lang: str = "en", digits: int = 1) -> str:
@@ -84,6 +107,7 @@ def fmt_change(current, previous, lang: str = "en") -> str:
     if previous == 0:
         return "–" if current == 0 else ("nouveau" if lang == "fr" else "new")
     change = (float(current) - float(previous)) / float(previous)
+    change = round(change, 2)  # the sign of what is shown: +0.3% is "±0%"
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     return sign + fmt_pct(abs(change), lang, digits=0)
 

@@ -24,15 +24,17 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from ..errors import ListeningError, RendererMissingError
+from ..errors import ListeningError, RendererMissingError, check_option
 from ..exporting import atomic_path, safe_join, write_bytes_atomic, write_text_atomic
-from .content import Brief
+from .content import MIN_CHART_DAYS, MIN_FORECAST_DAYS, MIN_SHARE_MENTIONS, Brief
 from .formatting import fmt_datetime, fmt_int
+from .layout import plan_first_page
 from .tables import is_safe_url, posts_table_html
 
 __all__ = [
     "CHROMIUM_FLAGS",
     "FORMATS",
+    "PAPERS",
     "find_chromium",
     "html_to_pdf",
     "md_escape",
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 FORMATS = (".html", ".md", ".pdf")
+# Page sizes for print (CSS @page size): North America's Letter by default, or A4.
+PAPERS = {"letter": "letter", "a4": "A4"}
 # Headless printing without touching the network, the GPU or the user's profile.
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -50,10 +54,15 @@ CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-
 # Printing a two-page brief takes about a second; allow for a cold, busy machine.
 CHROMIUM_TIMEOUT = 120
 _CHART_WIDE = {"volume"}
+# A provenance version no stage recorded (e.g. a frame read back from the store).
+_UNKNOWN = "unknown"
 # Characters with a meaning in Markdown (CommonMark + GFM tables/strikethrough).
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
-# A value printed at the start of a line must not open a list item.
-_MD_LINE_START = re.compile(r"^([-+]|\d+(?=[.)]))")
+# A value printed at the start of a line must not open a list item: CommonMark needs a
+# space (or the end of the line) after "-", "+" or "1." for that, so "+13%" and "23.7%"
+# stay as they are.
+_MD_BULLET = re.compile(r"^([-+])(?=\s|$)")
+_MD_ORDERED = re.compile(r"^(\d+)([.)])(?=\s|$)")
 
 
 def md_escape(value: object) -> str:
@@ -69,7 +78,8 @@ def md_escape(value: object) -> str:
     text = html.escape(str(value), quote=False)
     text = re.sub(r"\s*[\r\n]+\s*", " ", text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(r"\\\1", text)
+    text = _MD_BULLET.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\\2", text)
 
 
 def _env(markdown: bool) -> jinja2.Environment:
@@ -80,9 +90,11 @@ def _env(markdown: bool) -> jinja2.Environment:
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-def _joined(mapping: dict, lang: str, none: str) -> str:
+def _joined(mapping: dict, lang: str, none: str, unknown: str | None = None) -> str:
     if not mapping:
         return none
+    if unknown is not None and all(str(v) == _UNKNOWN for v in mapping.values()):
+        return ", ".join(mapping) + f" ({unknown})"
     return ", ".join(f"{k} {fmt_int(v, lang) if isinstance(v, int) else v}"
                      for k, v in mapping.items())
 
@@ -90,7 +102,7 @@ def _joined(mapping: dict, lang: str, none: str) -> str:
 def _provenance_text(b: Brief) -> dict[str, str]:
     rec, lang, t = b.provenance, b.lang, b.labels
     period = rec["data_period"]
-    platforms = rec["sources"].get("platforms", {})
+    platforms = {t["platforms"].get(k, k): v for k, v in rec["sources"].get("platforms", {}).items()}
     files = rec["sources"].get("files", {})
     sources = _joined(platforms, lang, t["none"])
     if files:
@@ -99,8 +111,9 @@ def _provenance_text(b: Brief) -> dict[str, str]:
         "period": f"{fmt_datetime(period['start'], lang, b.tz)} – {fmt_datetime(period['end'], lang, b.tz)}",
         "sources": sources,
         "counts": fmt_int(rec["rows"], lang),
-        "rules": _joined(rec["rules"], lang, t["none"]),
-        "models": _joined(rec["models"], lang, t["none"]),
+        "rules": _joined(rec["rules"], lang, t["none"], t["models_stored"]),
+        "models": _joined(rec["models"], lang, t["none"], t["models_stored"]),
+        "actions_file": rec.get("actions_file", ""),
         "generated": rec["generated_at"],
     }
 
@@ -108,12 +121,20 @@ def _provenance_text(b: Brief) -> dict[str, str]:
 def _context(b: Brief) -> dict:
     from string import Template
 
+    t = b.labels
     days = fmt_int(b.days, b.lang) if b.days == int(b.days) else str(b.days)
-    note_file = b.provenance.get("actions_file", "actions.yaml")
-    return {"b": b, "t": b.labels, "p": _provenance_text(b),
+    supplied = b.provenance.get("alerts_supplied")
+    return {"b": b, "t": t, "p": _provenance_text(b),
             "colon": "\u00a0:" if b.lang == "fr" else ":",
-            "methods_note": Template(b.labels["methods_note"]).safe_substitute(days=days),
-            "actions_note": Template(b.labels["actions_note"]).safe_substitute(file=note_file)}
+            "previous_label": Template(t["previous_period"]).safe_substitute(days=days),
+            "forecast_title": Template(t["forecast"]).safe_substitute(days=days),
+            "alerts_none": t["no_alerts"] if supplied is None else t["no_alerts_in_period"],
+            "annex_pointer": t["annex_pointer"],
+            "methods_note": Template(t["methods_note"]).safe_substitute(days=days),
+            "minimums_note": Template(t["minimums_note"]).safe_substitute(
+                forecast_days=fmt_int(MIN_FORECAST_DAYS, b.lang),
+                chart_days=fmt_int(MIN_CHART_DAYS, b.lang),
+                share_mentions=fmt_int(MIN_SHARE_MENTIONS, b.lang))}
 
 
 def _titles(b: Brief) -> dict[str, str]:
@@ -122,22 +143,42 @@ def _titles(b: Brief) -> dict[str, str]:
             "topics": b.labels["chart_topics"]}
 
 
-def render_html(b: Brief) -> str:
-    """The brief as one self-contained HTML document (charts as inline SVG)."""
+def _printed(name: str, chart, *, height: int | None = None):
+    from ..charts import HALF_WIDTH, WIDTH, print_ready
+
+    if name in _CHART_WIDE and height is not None:
+        chart = chart.properties(height=height)
+    return print_ready(chart, width=WIDTH if name in _CHART_WIDE else HALF_WIDTH)
+
+
+def _severity_class(severity: int) -> str:
+    return "critical" if severity >= 9 else "high" if severity >= 7 else \
+        "moderate" if severity >= 4 else "low"
+
+
+def render_html(b: Brief, *, paper: str = "letter") -> str:
+    """The brief as one self-contained HTML document (charts as inline SVG).
+
+    ``paper`` (``"letter"`` or ``"a4"``) is the page size the browser prints on;
+    the first page fits either.
+    """
+    check_option("paper", paper, PAPERS)
     from ..charts import to_svg
 
+    plan = plan_first_page(b, has_chart="volume" in b.charts)
     alerts = []
     for a in b.alerts:
         table = (Markup(posts_table_html(a["evidence"], lang=b.lang, tz=b.tz))
                  if len(a["evidence"]) else "")
-        alerts.append({**a, "table": table})
+        alerts.append({**a, "table": table, "severity_class": _severity_class(a["severity"])})
     titles = _titles(b)
     # vl-convert writes chart text (labels, titles) as escaped SVG text nodes.
     charts = [{"name": name, "title": titles.get(name, name), "wide": name in _CHART_WIDE,
-               "svg": Markup(_strip_xml_header(to_svg(chart, lang=b.lang)))}
+               "svg": Markup(_strip_xml_header(to_svg(
+                   _printed(name, chart, height=plan.chart_height), lang=b.lang)))}
               for name, chart in b.charts.items()]
     return _env(False).get_template("brief.html.j2").render(
-        **_context(b), alerts=alerts, charts=charts)
+        **_context(b), alerts=alerts, charts=charts, paper=PAPERS[paper], plan=plan)
 
 
 def _strip_xml_header(svg: str) -> str:
@@ -169,9 +210,9 @@ def render_markdown(b: Brief, *, image_stem: str = "brief") -> tuple[str, dict[s
     images, charts = {}, []
     for name, chart in b.charts.items():
         file_name = f"{image_stem}_{name}.png"
-        images[file_name] = to_png(chart, lang=b.lang)
+        images[file_name] = to_png(_printed(name, chart), lang=b.lang)
         alt = md_escape(titles.get(name, name))
-        charts.append({"title": titles.get(name, name),
+        charts.append({"name": name, "title": titles.get(name, name),
                        "image": Markup(f"![{alt}]({quote(file_name)})")})
     text = _env(True).get_template("brief.md.j2").render(**_context(b), alerts=alerts,
                                                           charts=charts)
@@ -219,17 +260,21 @@ def html_to_pdf(html_text: str, pdf_path: str | os.PathLike) -> Path:
     return pdf_path
 
 
-def write_brief(b: Brief, path: str | os.PathLike) -> Path:
-    """Write ``b`` to ``path``; the extension (.html, .md, .pdf) picks the format."""
+def write_brief(b: Brief, path: str | os.PathLike, *, paper: str = "letter") -> Path:
+    """Write ``b`` to ``path``; the extension (.html, .md, .pdf) picks the format.
+
+    ``paper``: ``"letter"`` or ``"a4"``, the page size of the PDF (and of the HTML
+    when printed).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"cannot write a brief to {str(path)!r}: the extension must be one of "
                          f"{', '.join(FORMATS)}")
     if suffix == ".html":
-        return write_text_atomic(path, render_html(b))
+        return write_text_atomic(path, render_html(b, paper=paper))
     if suffix == ".pdf":
-        return html_to_pdf(render_html(b), path)
+        return html_to_pdf(render_html(b, paper=paper), path)
     text, images = render_markdown(b, image_stem=path.stem)
     for name, data in images.items():
         write_bytes_atomic(safe_join(path.parent, name), data)
