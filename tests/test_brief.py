@@ -21,7 +21,8 @@ import listening as ls
 from listening.report import brief, build_brief
 from listening.report.content import MIN_FORECAST_DAYS, MIN_SHARE_MENTIONS
 from listening.report.strings import strings
-from listening.threats.titles import alert_titles, find_place, severity_words
+from listening.threats import registry
+from listening.threats.titles import alert_titles, find_place, severity_words, signal_title
 
 # Words of the English brief, its charts and legends that must never show in French.
 ENGLISH_WORDS = ["Mentions per day", "share of mentions", "negative", "neutral", "positive",
@@ -198,8 +199,9 @@ def test_alert_titles_say_what_where_and_since_when(demo):
     assert fr["title"].startswith("Évacuations près de Kenora, depuis le ")
     assert "fois la normale" in fr["why"]
     signal = row["signal"].iloc[0]
-    assert words["signal_text"] == strings("en")[f"signal_{signal}"]
-    assert fr["signal_text"] == strings("fr")[f"signal_{signal}"]
+    assert words["signal_text"] == registry.signal_title(signal, "en") != signal
+    assert fr["signal_text"] == registry.signal_title(signal, "fr") != signal
+    assert signal_title("renamed_long_ago", "fr") == strings("fr")["signal_other"]
 
 
 def test_severity_words_and_places():

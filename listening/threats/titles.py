@@ -15,8 +15,9 @@ Mon 16 Nov 15:00". :func:`alert_titles` writes, for each alert row:
   also seen), every word from the template strings of the language
   (``listening/resources/templates/strings.yaml``).
 
-Signal names come from :func:`signal_title`, a small local table in the
-template strings until the threat signal registry provides one.
+Signal names come from the threat signal registry
+(:func:`listening.threats.registry.signal_title`, strings in
+``listening/resources/threats/signals.yaml``), so a new signal needs no edit here.
 """
 
 from __future__ import annotations
@@ -103,11 +104,15 @@ def severity_words(severity, lang: str) -> str:
 def signal_title(name: str, lang: str) -> str:
     """A signal's name in words (``threat_vocabulary`` -> "threat vocabulary").
 
-    Local table (``signal_<name>`` in the template strings) until the threat signal
-    registry offers ``signal_title``; an unknown signal gets the generic word.
+    The registry's title; a name the registry does not know (an alert stored before a
+    signal was renamed) gets the generic words, never the internal name.
     """
-    s = strings(lang)
-    return s.get(f"signal_{name}", s["signal_other"])
+    from .registry import SIGNALS
+    from .registry import signal_title as registry_title
+
+    if name in SIGNALS:
+        return registry_title(name, lang)
+    return strings(lang)["signal_other"]
 
 
 def _list_words(items: list[str], s: dict) -> str:
