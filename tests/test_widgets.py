@@ -271,10 +271,9 @@ def test_threat_board_sorts_and_shows_evidence(frame, alerts):
     assert board.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     assert board.select.value == "k-high"
     label = board.select.options[0][0]
-    assert label.startswith("[severity 8/10] ") and " · volume spike · " in label
-    # the title is the examples' topic label, never the bare segment name
-    top_topic = board.examples_frame("k-high")["topic_label"].value_counts().index[0]
-    assert board.title("k-high").startswith(top_topic) and "term:scam" not in label
+    assert label.startswith("[severity 8/10] ") and " · unusual volume · " in label
+    # the title says what, where and since when, never the bare segment name
+    assert ", since " in board.title("k-high") and "term:scam" not in label
     words = ThreatBoard(alerts.assign(severity=["low", "critical", "medium"]), frame)
     assert words.alerts["alert_key"].tolist() == ["k-high", "k-medium", "k-low"]
     _assert_escaped(board.detail.value)
@@ -464,19 +463,17 @@ def test_widgets_on_real_alerts(tmp_path):
     assert queue.queue["priority"].is_monotonic_decreasing and len(queue.queue) > 0
 
 
-def test_threat_board_titles_say_topic_and_place(frame):
-    from listening.widgets.threat_board import _alert_title, _place_of
+def test_threat_board_titles_say_what_where_and_since_when(frame, alerts):
+    from listening.threats.titles import alert_titles
+    from listening.widgets import ThreatBoard
 
-    assert _place_of(pd.Series(["Road closed near Kingston", "Collision près de Kingston",
-                                "Evacuation north of Kenora"])) == "Kingston"
-    assert _place_of(pd.Series(["nothing here", "In the end"])) == ""
-    examples = pd.DataFrame({"text": ["Fire near Kenora", "Smoke in Kenora"],
-                             "topic_label": ["other", "evacuation · wildfire"]})
-    row = pd.Series({"segment": "all", "terms": ["evacuation", "wildfire"]})
-    assert _alert_title(row, examples, frame) == "evacuation · wildfire — Kenora"
-    # only the catch-all topic: the alert's terms name it
-    examples = examples.assign(topic_label="other")
-    assert _alert_title(row, examples, frame) == "evacuation · wildfire — Kenora"
+    board = ThreatBoard(alerts, frame)
+    key = board.alerts["alert_key"].iloc[0]
+    row = board.alerts.loc[board.alerts["alert_key"] == key]
+    expected = alert_titles(row, lang="en", frame=frame, tz=board.tz)["title"].iloc[0]
+    assert board.title(key) == expected  # the brief's titles: one owner
+    assert ", since " in expected and "topic:" not in expected
+    assert "threat_vocabulary" not in board.select.options[0][0]
 
 
 def test_threat_board_follows_the_shared_language_switch(frame, alerts):

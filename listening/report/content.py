@@ -202,16 +202,6 @@ def _change(current: float, previous: float | None, s: dict, lang: str, days: st
     return Template(s[key]).safe_substitute(values, pct=fmt_change(current, previous, lang))
 
 
-def _topic_names(frame: pd.DataFrame, s: dict) -> dict[str, str]:
-    if not {"topic", "topic_label"} <= set(frame.columns):
-        return {}
-    pairs = frame[["topic", "topic_label"]].dropna().drop_duplicates("topic")
-    names = {str(t): str(label) for t, label in zip(pairs["topic"], pairs["topic_label"])}
-    if "-1" in names:
-        names["-1"] = s["topic_other"]
-    return names
-
-
 def _short(text, limit: int) -> str:
     text = "" if is_missing(text) else " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
@@ -592,7 +582,9 @@ def build_brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
     if not has_previous:
         for row in numbers:
             row.update(previous=None, previous_text="–", change_text="–")
-    topic_names = _topic_names(frame, s)
+    from ..threats.titles import topic_names as _topic_names
+
+    topic_names = _topic_names(frame, lang=lang)
     rule_titles = _rule_titles(frame, rules)
     alert_rows = _alerts(alerts, frame, start, lang, tz, s, topic_names, rule_titles)
     topic_rows, topic_chart_data = _topics(frame, masks, lang, topic_names, s)

@@ -37,7 +37,7 @@ from ..report.formatting import as_list as _as_list
 from ..report.strings import strings
 
 __all__ = ["SEVERITY_BANDS", "alert_titles", "display_segment", "find_place", "severity_words",
-           "signal_title"]
+           "signal_title", "topic_names"]
 
 # Severity 1-10 (DESIGN) in words: the threat board pages at 7.
 SEVERITY_BANDS = ((9, "severity_critical"), (7, "severity_high"), (4, "severity_moderate"),
@@ -92,8 +92,15 @@ def find_place(texts: Sequence[str]) -> str | None:
 
 
 def severity_words(severity, lang: str) -> str:
-    """``9`` -> ``"critical"`` / ``"critique"`` (1-3 low, 4-6 moderate, 7-8 high, 9-10 critical)."""
+    """``9`` -> ``"critical"`` / ``"critique"`` (1-3 low, 4-6 moderate, 7-8 high, 9-10 critical).
+
+    A severity already in words (``"critical"``, ``"medium"``: alerts from elsewhere) is
+    put in the language's words.
+    """
     s = strings(lang)
+    if isinstance(severity, str) and not severity.strip().isdigit():
+        word = {"medium": "moderate"}.get(severity.strip().lower(), severity.strip().lower())
+        return s.get(f"severity_{word}", severity)
     value = 0 if is_missing(severity) else int(severity)
     for floor, key in SEVERITY_BANDS:
         if value >= floor:
@@ -119,6 +126,18 @@ def _list_words(items: list[str], s: dict) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + s["and"] + items[-1]
+
+
+def topic_names(frame: pd.DataFrame, *, lang: str) -> dict[str, str]:
+    """``{"3": label}`` for every topic of ``frame``; the catch-all topic -1 gets the
+    language's words for "other subjects" (its label names nothing)."""
+    if not {"topic", "topic_label"} <= set(frame.columns):
+        return {}
+    pairs = frame[["topic", "topic_label"]].dropna().drop_duplicates("topic")
+    names = {str(t): str(label) for t, label in zip(pairs["topic"], pairs["topic_label"])}
+    if "-1" in names:
+        names["-1"] = strings(lang)["topic_other"]
+    return names
 
 
 def display_segment(segment, lang: str, *, topic_names: Mapping[str, str] | None = None,

@@ -9,11 +9,11 @@ issues-management log.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from ..threats.registry import signal_title
+from ..threats.titles import alert_titles, topic_names
 from ._charts import _wall
 from ._common import (
     StoreRef,
@@ -53,9 +53,6 @@ _WORDS = {
            "show_options": {"all open": "all open", "all": "all", "new": "new",
                             "acknowledged": "acknowledged", "escalated": "escalated",
                             "closed": "closed"},
-           "signals": {"volume": "volume spike", "new_topic": "new topic",
-                       "negative_surge": "negative surge", "amplification": "amplification",
-                       "threat_vocabulary": "threat words"},
            "facts": {"segment": "segment", "signals": "signals", "observed": "observed",
                      "expected": "expected", "score": "score", "mentions": "mentions",
                      "dup_share": "copies", "new_author_share": "new authors",
@@ -75,9 +72,6 @@ _WORDS = {
            "show_options": {"all open": "toutes les ouvertes", "all": "toutes",
                             "new": "nouvelles", "acknowledged": "prises en compte",
                             "escalated": "remontées", "closed": "fermées"},
-           "signals": {"volume": "pic de volume", "new_topic": "nouveau sujet",
-                       "negative_surge": "hausse du négatif", "amplification": "amplification",
-                       "threat_vocabulary": "mots de menace"},
            "facts": {"segment": "segment", "signals": "signaux", "observed": "observé",
                      "expected": "attendu", "score": "score", "mentions": "mentions",
                      "dup_share": "copies", "new_author_share": "nouveaux auteurs",
@@ -88,58 +82,6 @@ _WORDS = {
 _STATUS_WORDS = {"en": {s: s for s in STATUSES},
                  "fr": {"new": "nouvelle", "acknowledged": "prise en compte",
                         "escalated": "remontée", "closed": "fermée"}}
-# A place named in a post: a capitalised name after "near", "in", "à", "près de"...
-_PLACE = re.compile(
-    r"\b(?:near|in|at|north of|south of|east of|west of|outside|à|a|près de|pres de|"
-    r"au nord de|au sud de|dans)\s+((?:[A-Z][\w'-]+)(?:[ -](?:[A-Z][\w'-]+))?)")
-_NOT_PLACES = {"The", "OPP", "Ontario", "Highway", "Hwy", "La", "Le", "Les", "My", "Our", "This",
-               "Ma", "Mon"}
-
-
-_NO_TOPIC = {"other", "others", "autre", "autres", "-1", "outliers"}
-
-
-def _place_of(texts: pd.Series) -> str:
-    """The place most example posts name (ties: the first seen), or ""."""
-    counts: dict[str, int] = {}
-    for text in texts.astype("string").fillna(""):
-        for name in dict.fromkeys(m.group(1) for m in _PLACE.finditer(str(text))):
-            if name.split()[0] not in _NOT_PLACES:
-                counts[name] = counts.get(name, 0) + 1
-    if not counts:
-        return ""
-    return max(counts, key=lambda k: (counts[k], -list(counts).index(k)))
-
-
-def _alert_title(row: pd.Series, examples: pd.DataFrame, frame: pd.DataFrame,
-                 lang: str = "en") -> str:
-    """A title telling alerts apart: the topic label (of the segment, else of most example
-    posts) and the place the examples name, e.g. "evacuation · kenora · wildfire — Kenora".
-
-    Private stand-in until ``listening.threats.titles.alert_titles`` lands (the brief
-    helper's); the lead switches the board to it after the merge.
-    """
-    segment = str(row.get("segment", "") or "")
-    topic = ""
-    if segment.startswith("topic:") and "topic_label" in frame.columns and "topic" in frame:
-        code = segment.split(":", 1)[1]
-        labels = frame.loc[frame["topic"].astype("string") == code, "topic_label"].dropna()
-        topic = str(labels.iloc[0]) if len(labels) else ""
-    if not topic and "topic_label" in examples.columns:
-        labels = examples["topic_label"].dropna().astype(str)
-        # the catch-all topic of posts no topic took ("other") names nothing
-        counts = labels[~labels.str.lower().isin(_NO_TOPIC)].value_counts(sort=False)
-        if len(counts):
-            topic = max(counts.index, key=lambda k: (counts[k], -list(counts.index).index(k)))
-    place = _place_of(examples["text"]) if "text" in examples.columns else ""
-    if not topic:  # no topic: the alert's own terms say what it is about
-        terms = [str(t) for t in _as_list(row.get("terms")) if str(t).strip()][:3]
-        words = _WORDS[lang]
-        topic = (" · ".join(terms) if terms
-                 else words["all_mentions"] if segment in ("", "all") else segment)
-    return f"{topic} — {place}" if place else topic
-
-
 def _as_list(value) -> list:
     if value is None:
         return []
@@ -258,11 +200,13 @@ class ThreatBoard:
         return _WORDS[self.lang]
 
     def title(self, alert_key: str) -> str:
-        """The alert's title: topic label and place (see :func:`_alert_title`)."""
+        """The alert's title: what, where, since when
+        (:func:`listening.threats.titles.alert_titles`, the brief's titles too)."""
         if alert_key not in self._titles:
-            row = self._row(alert_key)
-            self._titles[alert_key] = _alert_title(row, self.examples_frame(alert_key),
-                                                   self.frame, self.lang)
+            row = self._row(alert_key).to_frame().T
+            words = alert_titles(row, lang=self.lang, frame=self.frame, tz=self.tz,
+                                 topic_names=topic_names(self.frame, lang=self.lang))
+            self._titles[alert_key] = str(words["title"].iloc[0])
         return self._titles[alert_key]
 
     # ------------------------------------------------------------------ data
@@ -360,14 +304,11 @@ class ThreatBoard:
             board = board[board["status"] == show]
         options = []
         for row in board.itertuples(index=False):
-            start = getattr(row, "start", None)
-            when = (pd.Timestamp(start).tz_convert(self.tz).strftime("%Y-%m-%d %H:%M")
-                    if start is not None and pd.notna(start) else "")
             signal = getattr(row, "signal", "")
-            signal = words["signals"].get(signal, signal) if isinstance(signal, str) else ""
+            signal = signal_title(signal, lang) if isinstance(signal, str) else ""
             label = " · ".join(x for x in (
                 f"[{_severity_text(row.severity, lang)}] {self.title(row.alert_key)}",
-                signal, when, _STATUS_WORDS[lang].get(row.status, row.status)) if x)
+                signal, _STATUS_WORDS[lang].get(row.status, row.status)) if x)
             options.append((label, row.alert_key))
         keys = [k for _, k in options]
         current = keep if keep in keys else (
@@ -398,7 +339,7 @@ class ThreatBoard:
                 elif isinstance(value, (int, np.integer)):
                     value = f"{int(value):,}"
                 elif not isinstance(value, str) and np.ndim(value) == 1:
-                    value = ", ".join(words["signals"].get(str(v), str(v)) for v in value)
+                    value = ", ".join(signal_title(str(v), lang) for v in value)
                 facts.append(f"<b>{escape(words['facts'].get(column, column))}</b>: "
                              f"{escape(value)}")
         terms = ", ".join(str(t) for t in _as_list(row.get("terms")))
