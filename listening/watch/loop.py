@@ -20,7 +20,9 @@ An alert's identity, the ``incident``, is its segment and episode start (not
 its lead signal, which is what the detector's ``alert_key`` also hashes): the
 episode keeps it as it grows. An alert whose segments (its own and those
 folded into it) overlap those of an incident already sent to a route, at an
-overlapping time, is the same story seen from more data, and is not sent again.
+overlapping time (within :data:`SAME_STORY`, or :data:`FLARE_UP` when it shares
+:data:`FLARE_UP_TERMS` terms), is the same story seen from more data, and is not
+sent again.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ HISTORY = pd.Timedelta(days=35)
 # Alerts folded or grown from the same story stay one incident within this margin
 # (the detector's cooldown).
 SAME_STORY = pd.Timedelta(hours=6)
+# ... and so does a flare-up within a day that shares two of its terms (a scam back at
+# night with the same words is an update, not news). Chosen on the demo with seed 0.
+FLARE_UP = pd.Timedelta(hours=24)
+FLARE_UP_TERMS = 2
 DETECT_COLUMNS = ("mention_id", "timestamp", "text", "platform", "language", "author", "reach")
 ENRICH_COLUMNS = ("mention_id", "timestamp", "text", "platform", "language", "author", "url",
                   "country")
@@ -317,11 +323,15 @@ def _already(sent: pd.DataFrame, new: list[dict], route: str, incident: str,
     if len(sent):
         earlier += sent[sent["route"] == route].to_dict("records")
     start, end = pd.Timestamp(alert["start"]), pd.Timestamp(alert["end"])
+    terms = set(alert["terms"])
     for row in earlier:
         if row["incident"] == incident:
             return True
-        if (set(row["segments"]) & set(segments) and row["start"] < end + SAME_STORY
-                and start < row["end"] + SAME_STORY):
+        if not set(row["segments"]) & set(segments):
+            continue
+        shared = len(terms & set(json.loads(row["alert"])["terms"]))
+        margin = FLARE_UP if shared >= FLARE_UP_TERMS else SAME_STORY
+        if row["start"] < end + margin and start < row["end"] + margin:
             return True
     return False
 

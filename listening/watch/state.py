@@ -59,7 +59,7 @@ def record_file(store, *, sha256: str, path: str, status: str, import_id: str | 
 def unrouted_imports(store) -> list[str]:
     """Imports the watcher stored whose alerts were not routed yet."""
     return store._read("SELECT import_id FROM watch_files WHERE status = 'ingested' "
-                       "ORDER BY at, import_id").column(0).to_pylist()
+                       "ORDER BY \"at\", import_id").column(0).to_pylist()
 
 
 def import_span(store, import_ids: list[str]) -> tuple[pd.Timestamp | None, int]:
@@ -90,7 +90,7 @@ def mentions_by_id(store, ids: list[str]) -> pd.DataFrame:
 
 
 def notified(store) -> pd.DataFrame:
-    return _frame(store, "SELECT * FROM watch_notified ORDER BY at, incident, route",
+    return _frame(store, "SELECT * FROM watch_notified ORDER BY \"at\", incident, route",
                   table=WATCH_NOTIFIED)
 
 
