@@ -16,7 +16,7 @@ import dataclasses
 
 import pandas as pd
 
-from ..threats.explain import PLATFORM_NAMES
+from ..threats.explain import PLATFORM_NAMES, PLATFORM_NAMES_FR
 
 # Examples shown per alert: enough to see what people say, short enough for a phone.
 N_EXAMPLES = 3
@@ -55,7 +55,7 @@ def _segment_words(segment: str, lang: str, topic_label: str | None = None) -> s
     if kind == "all":
         return text["segment_all"]
     if kind == "platform":
-        return PLATFORM_NAMES.get(value, value)
+        return (PLATFORM_NAMES_FR if lang == "fr" else PLATFORM_NAMES).get(value, value)
     if kind == "language":
         return f"{text['language']} {text['lang_names'].get(value, value)}"
     if kind == "topic":
@@ -87,7 +87,7 @@ class Message:
     alerts: tuple[dict, ...]    # what the generic JSON webhook receives
 
 
-def _examples(alert: dict, examples: pd.DataFrame) -> list[str]:
+def _examples(alert: dict, examples: pd.DataFrame) -> list[tuple[str, str, str]]:
     ids = [str(i) for i in list(alert.get("example_ids") or [])]
     if examples is None or not len(examples):
         return []
@@ -100,15 +100,16 @@ def _examples(alert: dict, examples: pd.DataFrame) -> list[str]:
             if len(text) > EXAMPLE_CHARS:
                 text = text[:EXAMPLE_CHARS - 1] + "…"
             author = row.get("author")
-            platform = PLATFORM_NAMES.get(str(row.get("platform")), str(row.get("platform")))
-            out.append(f"{text} — {author if pd.notna(author) else '?'}, {platform}")
+            out.append((text, str(author) if pd.notna(author) else "?", str(row.get("platform"))))
         if len(out) == N_EXAMPLES:
             break
     return out
 
 
-def _alert_block(alert: dict, lang: str, posts: list[str], *, bullet: str) -> list[str]:
+def _alert_block(alert: dict, lang: str, posts: list[tuple[str, str, str]], *,
+                 bullet: str) -> list[str]:
     t = _TEXT[lang]
+    names = PLATFORM_NAMES_FR if lang == "fr" else PLATFORM_NAMES
     why = alert["why_fr"] if lang == "fr" else alert["why"]
     lines = [alert_title(alert, lang),
              f"{t['severity']}: {severity_words(alert['severity'], lang)} "
@@ -116,7 +117,8 @@ def _alert_block(alert: dict, lang: str, posts: list[str], *, bullet: str) -> li
              f"{t['why']}: {why}"]
     if posts:
         lines.append(f"{t['examples']}:")
-        lines += [f"{bullet} {p}" for p in posts]
+        lines += [f"{bullet} {text} — {author}, {names.get(platform, platform)}"
+                  for text, author, platform in posts]
     return lines
 
 
@@ -158,7 +160,8 @@ def compose(alerts: list[dict], route, examples: pd.DataFrame, *, brief: str | N
                                         for lang in langs},
                      "title": {lang: alert_title(a, lang) for lang in langs},
                      "why": {lang: a["why_fr"] if lang == "fr" else a["why"] for lang in langs},
-                     "examples": posts[a["incident"]]} for a in alerts)
+                     "examples": [{"text": t, "author": u, "platform": p}
+                                  for t, u, p in posts[a["incident"]]]} for a in alerts)
     return Message(subject=subject, text="\n\n".join(text_parts) + "\n",
                    markdown="\n\n".join(md_parts), severity=int(top["severity"]),
                    languages=tuple(langs), alerts=payload)
