@@ -526,8 +526,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--freq", default="1h", help="detector time bin (default 1h)")
     p.add_argument("--settle", type=float, default=5.0,
                    help="seconds a file must stay unchanged before it is read (default 5)")
-    p.add_argument("--brief", default=None, help="link or path of the current brief, put in "
-                                                 "every message")
+    p.add_argument("--brief", default=str(DEFAULT_OUT / "brief.html"),
+                   help="link or path of the current brief, put in every message (default "
+                        "out/brief.html, when it exists)")
     p.add_argument("--topics", default=None, help="saved topic model assigning topics to new "
                                                   "mentions (default: no topics)")
     p.add_argument("--rules", default=None, help="rule library folder (default data/rules)")

@@ -426,3 +426,27 @@ def test_sigterm_finishes_the_pass_and_exits_cleanly(tmp_path):
     assert proc.returncode == 0, err
     assert "finishing the current step" in err
     assert "0 new file(s)" in out
+
+
+def test_an_unreadable_file_is_recorded_once_and_does_not_hold_the_others(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.csv").write_text(
+        "mention_id,timestamp,text,platform,language\n"
+        "a1,2026-11-02T10:00:00Z,Highway 401 closed near Kingston,x,en\n"
+        "a2,2026-11-02T10:05:00Z,Route 17 fermée,x,fr\n")
+    (inbox / "bad.csv").write_bytes(b"\x00\x01\x02 not an export \xff\xfe")
+    route = Route(name="r", min_severity=1, language="en", webhook="http://127.0.0.1:9/x")
+    logs: list[str] = []
+    watcher = Watcher([inbox], store=tmp_path / "s.duckdb", routes=[route], settle=0,
+                      log=logs.append)
+    assert watcher.run() == 1  # a file could not be read: a scheduled job sees it
+    first = watcher.run_once()
+    assert first.files == []  # the bad file is not read again until it changes
+    with ls.open_store(tmp_path / "s.duckdb", read_only=True) as store:
+        assert store.count() == 2
+        files = store._read("SELECT path, status, note FROM watch_files ORDER BY path"
+                            ).to_pandas()
+    assert list(files["status"]) == ["failed", "done"]  # stored, and its alerts routed
+    assert files["note"][0]  # says why
+    assert "failed: " in logs[0] and "bad.csv" in logs[0]

@@ -143,7 +143,8 @@ class Watcher:
     freq : time bin of the detector (as ``listening alerts --freq``)
     tz : time zone of naive timestamps in the exports
     settle : seconds a file must stay unmodified before it is read
-    brief : link or path to the current brief, put in messages (a route's own wins)
+    brief : link or path to the current brief, put in messages when it is a link or the
+        file exists (a route's own ``brief`` wins)
     topics : a saved topic model (path or TopicModel) to assign topics to new mentions
     rules : rule library folder or list (default ``data/rules``)
     backoff, timeout : delivery retry policy and per-attempt timeout (seconds)
@@ -168,11 +169,23 @@ class Watcher:
     # -- the steps
 
     def _ingest(self, store, found: list[scan.Found], report: PassReport) -> None:
+        """Load and store the new files: together (one import, one backup) when they all
+        read, else one by one so that a bad file does not hold the others back."""
         from ..ingest import load
 
-        for item in found:
+        if not found or self.stop.is_set():
+            return
+        try:
+            frame, loaded = load([f.path for f in found], tz=self.tz, progress=False)
+        except (MentionDataError, OSError):
+            batches = [[item] for item in found]
+        else:
+            self._store_batch(store, found, frame, loaded, report)
+            return
+        for batch in batches:
             if self.stop.is_set():
                 return
+            item = batch[0]
             try:
                 frame, loaded = load(item.path, tz=self.tz, progress=False)
             except (MentionDataError, OSError) as exc:
@@ -182,12 +195,19 @@ class Watcher:
                 report.files.append((str(item.path), "failed", 0))
                 report.errors.append(note)
                 continue
-            added = store.add(frame, loaded)
-            state.record_file(store, sha256=item.sha256, path=str(item.path),
-                              status="ingested", import_id=added.import_id,
-                              mentions=added.added, note=str(added))
-            report.files.append((str(item.path), "ingested", added.added))
-            report.added += added.added
+            self._store_batch(store, batch, frame, loaded, report)
+
+    @staticmethod
+    def _store_batch(store, batch: list[scan.Found], frame, loaded, report: PassReport) -> None:
+        added = store.add(frame, loaded)
+        counts = [f.loaded for f in added.files] if len(added.files) == len(batch) \
+            else [added.added] + [0] * (len(batch) - 1)
+        state.record_files(store, [
+            {"sha256": item.sha256, "path": str(item.path), "status": "ingested",
+             "import_id": added.import_id, "mentions": n, "note": str(added)}
+            for item, n in zip(batch, counts)])
+        report.files += [(str(item.path), "ingested", n) for item, n in zip(batch, counts)]
+        report.added += added.added
 
     def _enrich(self, store, imports: list[str]) -> int:
         from ..pipeline import _resolve_rules, enrich_partition
@@ -285,7 +305,7 @@ class Watcher:
                 report.routed = self._route(store, alerts, imports)
             if not step("route"):
                 return report
-            report.messages = outbox.compose(store, self.routes, brief=self.brief)
+            report.messages = outbox.compose(store, self.routes, brief=self._current_brief())
             if not step("compose"):
                 return report
             done = outbox.deliver(store, backoff=self.backoff, timeout=self.timeout,
@@ -295,6 +315,25 @@ class Watcher:
             step("deliver")
         return report
 
+    def warm_up(self) -> float:
+        """Build what every pass needs once (the language detector takes seconds to build,
+        the rule library to parse): a long-running watcher does it before its first pass,
+        so a new export is not kept waiting. Returns the seconds taken."""
+        from ..pipeline import _resolve_rules
+        from ..text import detect_language
+
+        t = time.perf_counter()
+        detect_language(pd.Series(["warm up"]))
+        self._rules = _resolve_rules(self._rules)
+        return time.perf_counter() - t
+
+    def _current_brief(self) -> str | None:
+        """``brief`` when it is a link, or a file that exists (as an absolute path)."""
+        if not self.brief or "://" in self.brief:
+            return self.brief
+        path = Path(self.brief).expanduser()
+        return str(path.resolve()) if path.is_file() else None
+
     def run(self, every: pd.Timedelta | None = None) -> int:
         """Passes until :attr:`stop` is set (``every=None``: one pass). Returns an exit status:
         0, or 1 when the last pass had a delivery failure or an unreadable file."""
@@ -302,6 +341,8 @@ class Watcher:
 
         status = 0
         with watch_lock(self.store_path.resolve()):
+            if every is not None:
+                self.warm_up()
             while True:
                 try:
                     report = self.run_once()

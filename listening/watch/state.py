@@ -48,12 +48,17 @@ def seen_sha256(store) -> set[str]:
     return {h for h in (*watched, *imported) if h}
 
 
+def record_files(store, rows: list[dict]) -> None:
+    """Record files seen (``sha256, path, status, import_id, mentions, note``)."""
+    frame = pd.DataFrame(rows).assign(at=now())
+    frame["import_id"] = frame["import_id"].astype("string")
+    store._write("record watched files", lambda con: append(con, WATCH_FILES, frame))
+
+
 def record_file(store, *, sha256: str, path: str, status: str, import_id: str | None = None,
                 mentions: int = 0, note: str = "") -> None:
-    row = pd.DataFrame({"sha256": [sha256], "path": [path], "status": [status],
-                        "import_id": [import_id], "mentions": [int(mentions)], "note": [note],
-                        "at": [now()]})
-    store._write("record a watched file", lambda con: append(con, WATCH_FILES, row))
+    record_files(store, [{"sha256": sha256, "path": path, "status": status,
+                          "import_id": import_id, "mentions": int(mentions), "note": note}])
 
 
 def unrouted_imports(store) -> list[str]:
