@@ -243,7 +243,6 @@ def _cmd_brief(args) -> int:
     from .forecasting import forecast
     from .report import brief
     from .threats import detect_threats
-
     from .windows import DEFAULT_TZ, latest, parse_window
 
     args.read_only = True

@@ -24,16 +24,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from aiosmtpd.controller import Controller
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
-
-import listening as ls  # noqa: E402
-from listening.cli import main  # noqa: E402
-from listening.pseudonymise import default_allow_list  # noqa: E402
-from listening.demo import LOCAL_TZ, generate, write_demo_files  # noqa: E402
-from listening.store import sql  # noqa: E402
-from listening.threats import detect_threats  # noqa: E402
-from listening.watch import (  # noqa: E402
+import listening as ls
+from listening.cli import main
+from listening.demo import LOCAL_TZ, generate, write_demo_files
+from listening.pseudonymise import default_allow_list
+from listening.store import sql
+from listening.threats import detect_threats
+from listening.watch import (
     Route,
     RouteFileError,
     Watcher,
@@ -139,7 +138,7 @@ def watched(tmp_path_factory):
     hook = Hook()
     box = Mailbox()
     port = _free_port()
-    smtp = aiosmtpd.Controller(box, hostname="127.0.0.1", port=port)
+    smtp = Controller(box, hostname="127.0.0.1", port=port)
     smtp.start()
     routes = _routes(tmp / "routes", hook.url)
     store, inbox = tmp / "store.duckdb", tmp / "inbox"
@@ -401,9 +400,9 @@ def test_quiet_hours_hold_alerts_unless_severe_and_digests_wait():
 def test_a_second_watcher_is_refused(tmp_path):
     store = tmp_path / "s.duckdb"
     route = Route(name="r", min_severity=1, language="en", webhook="http://127.0.0.1:9/x")
-    with watch_lock(store.resolve()):
-        with pytest.raises(WatcherRunningError, match=f"pid {os.getpid()}"):
-            Watcher([tmp_path], store=store, routes=[route]).run()
+    with watch_lock(store.resolve()), pytest.raises(WatcherRunningError,
+                                                    match=f"pid {os.getpid()}"):
+        Watcher([tmp_path], store=store, routes=[route]).run()
 
 
 def test_sigterm_finishes_the_pass_and_exits_cleanly(tmp_path):
@@ -450,3 +449,19 @@ def test_an_unreadable_file_is_recorded_once_and_does_not_hold_the_others(tmp_pa
     assert list(files["status"]) == ["failed", "done"]  # stored, and its alerts routed
     assert files["note"][0]  # says why
     assert "failed: " in logs[0] and "bad.csv" in logs[0]
+
+
+def test_new_mentions_get_topics_from_the_saved_model(tmp_path):
+    from listening.topics import fit_topics
+
+    frame, _ = generate(n_mentions=600, days=3, seed=3)
+    model_path = fit_topics(frame.head(400), n_topics=5, seed=0).save(tmp_path / "topics.npz")
+    write_demo_files(frame.tail(200), tmp_path / "inbox")
+    route = Route(name="r", min_severity=10, language="en", webhook="http://127.0.0.1:9/x")
+    watcher = Watcher([tmp_path / "inbox"], store=tmp_path / "s.duckdb", routes=[route],
+                      settle=0, topics=model_path, log=lambda s: None)
+    report = watcher.run_once()
+    assert report.added == report.enriched == 200
+    with ls.open_store(tmp_path / "s.duckdb", read_only=True) as store:
+        stored = store.mentions(columns=["mention_id", "topic", "topic_label", "sentiment"])
+    assert stored["topic"].notna().all() and stored["sentiment"].notna().all()

@@ -125,7 +125,7 @@ class PassReport:
                      f"{self.enriched:,} enriched, {self.alerts} alert(s) in the new bins, "
                      f"{self.routed} routed, {self.messages} message(s) composed, "
                      f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed")
-        lines += [f"delivery: {e}" for e in self.errors]
+        lines += [f"problem: {e}" for e in self.errors]
         lines.append("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
         if self.stopped:
             lines.append("stopped on request after the step in progress")
@@ -154,7 +154,7 @@ class Watcher:
                  routes: str | os.PathLike | Sequence[Route] | None = None, freq: str = "1h",
                  tz: str = DEFAULT_TZ, settle: float = scan.DEFAULT_SETTLE,
                  brief: str | None = None, topics=None, rules=None,
-                 backoff: outbox.Backoff = outbox.Backoff(), timeout: float = 10.0,
+                 backoff: outbox.Backoff = outbox.DEFAULT_BACKOFF, timeout: float = 10.0,
                  log: Callable[[str], None] = print) -> None:
         self.paths = [os.fspath(p) for p in paths]
         self.store_path = Path(default_store_path() if store is None else store).expanduser()

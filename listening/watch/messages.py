@@ -112,8 +112,8 @@ def _alert_block(alert: dict, lang: str, posts: list[tuple[str, str, str]], *,
     names = PLATFORM_NAMES_FR if lang == "fr" else PLATFORM_NAMES
     why = alert["why_fr"] if lang == "fr" else alert["why"]
     lines = [alert_title(alert, lang),
-             f"{t['severity']}: {severity_words(alert['severity'], lang)} "
-             f"({int(alert['severity'])}/10)",
+             (f"{t['severity']}: {severity_words(alert['severity'], lang)} "
+              f"({int(alert['severity'])}/10)"),
              f"{t['why']}: {why}"]
     if posts:
         lines.append(f"{t['examples']}:")

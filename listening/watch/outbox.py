@@ -25,8 +25,10 @@ import pandas as pd
 from ..pseudonymise import pseudonymise_frame, pseudonymise_text
 from ..store.sql import now
 from . import state
-from .channels import DeliveryError, deliver as send_row, render
-from .messages import N_EXAMPLES, compose as compose_message
+from .channels import DeliveryError, render
+from .channels import deliver as send_row
+from .messages import N_EXAMPLES
+from .messages import compose as compose_message
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Backoff:
 
     def delay(self, attempts: int) -> pd.Timedelta:
         return pd.Timedelta(seconds=min(self.cap, self.base * 2 ** max(attempts - 1, 0)))
+
+
+DEFAULT_BACKOFF = Backoff()
 
 
 def _key(*parts: object) -> str:
@@ -107,7 +112,7 @@ class Delivery:
     errors: list[str] = dataclasses.field(default_factory=list)
 
 
-def deliver(store, *, backoff: Backoff = Backoff(), timeout: float = 10.0,
+def deliver(store, *, backoff: Backoff = DEFAULT_BACKOFF, timeout: float = 10.0,
             when: pd.Timestamp | None = None, stop=None) -> Delivery:
     """Send every pending outbox row due by ``when``; record each outcome at once."""
     when = now() if when is None else when

@@ -241,7 +241,7 @@ def parse_route(text: str, path: Path) -> Route:
         zone = _strings(nodes["timezone"], path, "timezone")[0]
         try:
             pd.Timestamp("2026-01-01", tz=zone)
-        except Exception:
+        except (KeyError, ValueError, TypeError):  # zoneinfo's unknown-zone errors
             raise _fail(f"timezone: {zone!r} is not an IANA time zone (e.g. America/Toronto)",
                         path, nodes["timezone"], "timezone") from None
         kw["timezone"] = zone
@@ -263,8 +263,8 @@ def load_routes(folder: str | Path | None = None) -> list[Route]:
     """
     folder = Path(folder) if folder is not None else ROUTES_FOLDER
     if not folder.is_dir():
-        raise RouteFileError(f"no route folder here; create it with one YAML file per route "
-                             f"(see data/routes/ in the repository) or pass --routes DIR",
+        raise RouteFileError("no route folder here; create it with one YAML file per route "
+                             "(see data/routes/ in the repository) or pass --routes DIR",
                              path=str(folder))
     routes, names = [], {}
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
@@ -302,6 +302,5 @@ def accepts(route: Route, alert: dict) -> bool:
         have |= {s.split(":", 1)[1].lower() for s in segments if s.startswith("topic:")}
         if not wanted & have:
             return False
-    if route.alert_language and not set(route.alert_language) & set(alert["languages"]):
-        return False
-    return True
+    return not route.alert_language or bool(set(route.alert_language)
+                                            & set(alert["languages"]))

@@ -20,7 +20,6 @@ import dataclasses
 import json
 import os
 import smtplib
-import socket
 import ssl
 from email import policy
 from email.message import EmailMessage
@@ -133,7 +132,7 @@ def send(row: dict, *, timeout: float, environ=None) -> None:
     except smtplib.SMTPResponseException as exc:
         permanent = 500 <= exc.smtp_code < 600
         raise DeliveryError(f"{server} answered {exc.smtp_code}", permanent=permanent) from None
-    except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"cannot reach the mail server {server}: "
                             f"{type(exc).__name__} {exc}".strip()) from None
     if refused:

@@ -14,7 +14,6 @@ connection are retried from the outbox; any other 4xx is permanent.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -76,6 +75,6 @@ def post(url: str, body: dict, *, key: str, timeout: float) -> None:
         raise DeliveryError(f"webhook {_where(url)} answered HTTP {status}"
                             + ("; check the route's webhook URL" if permanent else ""),
                             permanent=permanent) from None
-    except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DeliveryError(f"cannot reach webhook {_where(url)}: {reason}") from None
