@@ -397,6 +397,12 @@ def test_quiet_hours_hold_alerts_unless_severe_and_digests_wait():
 # -- one watcher per store, clean stop
 
 
+def test_a_watched_path_that_is_not_there_is_said(tmp_path, capsys):
+    assert main(["--store", str(tmp_path / "s.duckdb"), "watch", str(tmp_path / "inbx"),
+                 "--once", "--routes", str(ROOT / "data" / "routes")]) == 1
+    assert "no such folder or file to watch" in capsys.readouterr().err
+
+
 def test_a_second_watcher_is_refused(tmp_path):
     store = tmp_path / "s.duckdb"
     route = Route(name="r", min_severity=1, language="en", webhook="http://127.0.0.1:9/x")
@@ -410,6 +416,7 @@ def test_sigterm_finishes_the_pass_and_exits_cleanly(tmp_path):
     routes.mkdir()
     (routes / "r.yaml").write_text("name: R\nmin_severity: 5\nlanguage: en\n"
                                    "webhook: http://127.0.0.1:9/x\n")
+    (tmp_path / "inbox").mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("LISTENING_SMTP", None)
     proc = subprocess.Popen(

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -157,6 +158,11 @@ class Watcher:
                  backoff: outbox.Backoff = outbox.DEFAULT_BACKOFF, timeout: float = 10.0,
                  log: Callable[[str], None] = print) -> None:
         self.paths = [os.fspath(p) for p in paths]
+        missing = [p for p in self.paths
+                   if not glob.has_magic(p) and not Path(p).expanduser().exists()]
+        if missing:
+            raise ListeningError(f"no such folder or file to watch: {', '.join(missing)}; "
+                                 f"create it (exports will arrive there) or check the path")
         self.store_path = Path(default_store_path() if store is None else store).expanduser()
         route_list = list(routes) if isinstance(routes, (list, tuple)) else load_routes(routes)
         self.routes = {r.name: r for r in route_list}

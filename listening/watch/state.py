@@ -154,6 +154,11 @@ def update_message(store, message_id: str, channel: str, *, status: str, attempt
 
 
 def outbox(store, statuses: Iterable[str] = OUTBOX_STATUSES) -> pd.DataFrame:
+    """Outbox rows with these statuses, oldest first (none in a store a watcher never
+    opened: a read-only store made before the watcher has no outbox table)."""
+    if not store._columns("watch_outbox"):
+        return pd.DataFrame(columns=["message_id", "route", "channel", "status", "attempts",
+                                     "next_try", "last_error", "subject", "created", "sent"])
     return _frame(store, "SELECT message_id, route, channel, status, attempts, next_try, "
                          "last_error, subject, created, sent FROM watch_outbox WHERE "
                          "list_contains($s, status) ORDER BY created, message_id, channel",
