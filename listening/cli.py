@@ -372,6 +372,11 @@ def _duration(value: str):
     return delta
 
 
+def _refit(value: str):
+    """An argparse type: ``now`` or a duration (``--refit-topics``)."""
+    return value if value == "now" else _duration(value)
+
+
 def _cmd_watch(args) -> int:
     import os
     import signal
@@ -382,7 +387,7 @@ def _cmd_watch(args) -> int:
     store = args.store
     watcher = Watcher(args.paths, store=store, routes=args.routes, freq=args.freq, tz=args.tz,
                       settle=args.settle, brief=args.brief, topics=args.topics,
-                      rules=args.rules)
+                      refit_topics=args.refit_topics, rules=args.rules)
     mailed = [r.name for r in watcher.routes.values() if r.email]
     if mailed and not os.environ.get(SMTP_ENV):
         raise ListeningError(f"route(s) {', '.join(mailed)} send e-mail but {SMTP_ENV} is not "
@@ -530,6 +535,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "out/brief.html, when it exists)")
     p.add_argument("--topics", default=None, help="saved topic model assigning topics to new "
                                                   "mentions (default: no topics)")
+    p.add_argument("--refit-topics", default=None, type=_refit,
+                   help="with --topics: refit the model when it is older than this (7D) or "
+                        "now; matching topics keep their ids")
     p.add_argument("--rules", default=None, help="rule library folder (default data/rules)")
     p.set_defaults(func=_cmd_watch)
 

@@ -472,3 +472,18 @@ def test_new_mentions_get_topics_from_the_saved_model(tmp_path):
     with ls.open_store(tmp_path / "s.duckdb", read_only=True) as store:
         stored = store.mentions(columns=["mention_id", "topic", "topic_label", "sentiment"])
     assert stored["topic"].notna().all() and stored["sentiment"].notna().all()
+    # refit on demand: the saved model is rewritten, with the old one as `previous`
+    before = model_path.read_bytes()
+    write_demo_files(frame.iloc[380:400], tmp_path / "inbox" / "more")
+    watcher = Watcher([tmp_path / "inbox"], store=tmp_path / "s.duckdb", routes=[route],
+                      settle=0, topics=model_path, refit_topics="now", log=lambda s: None)
+    again = watcher.run_once()
+    assert again.refitted and again.enriched == 20
+    assert model_path.read_bytes() != before
+    assert not watcher.run_once().refitted  # "now" means this pass only
+    # an export of mentions already stored is read, stores nothing, and alerts nobody
+    write_demo_files(frame.iloc[380:400], tmp_path / "inbox" / "same-again")
+    (tmp_path / "inbox" / "same-again" / "meltwater.csv").write_text(
+        (tmp_path / "inbox" / "more" / "meltwater.csv").read_text() + "\n")
+    repeat = watcher.run_once()
+    assert repeat.files and repeat.added == 0 and repeat.routed == 0

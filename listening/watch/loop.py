@@ -63,7 +63,8 @@ FLARE_UP_TERMS = 2
 DETECT_COLUMNS = ("mention_id", "timestamp", "text", "platform", "language", "author", "reach")
 ENRICH_COLUMNS = ("mention_id", "timestamp", "text", "platform", "language", "author", "url",
                   "country")
-STEPS = ("scan", "ingest", "enrich", "detect", "route", "compose", "deliver")
+# Topics are refitted on the four weeks up to the newest mention (a monthly review).
+REFIT_WINDOW = pd.Timedelta(days=28)
 
 
 class WatcherRunningError(ListeningError):
@@ -118,6 +119,7 @@ class PassReport:
     errors: list[str] = dataclasses.field(default_factory=list)
     seconds: dict[str, float] = dataclasses.field(default_factory=dict)
     stopped: bool = False
+    refitted: bool = False
 
     def __str__(self) -> str:
         lines = [f"{status}: {path}" + (f" ({n:,} new mentions)" if status != "failed" else "")
@@ -126,6 +128,8 @@ class PassReport:
                      f"{self.enriched:,} enriched, {self.alerts} alert(s) in the new bins, "
                      f"{self.routed} routed, {self.messages} message(s) composed, "
                      f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed")
+        if self.refitted:
+            lines.append("topic model refitted (matching topics keep their ids)")
         lines += [f"problem: {e}" for e in self.errors]
         lines.append("time: " + ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items()))
         if self.stopped:
@@ -147,6 +151,9 @@ class Watcher:
     brief : link or path to the current brief, put in messages when it is a link or the
         file exists (a route's own ``brief`` wins)
     topics : a saved topic model (path or TopicModel) to assign topics to new mentions
+    refit_topics : refit that model (a path) when it is older than this duration, or
+        ``"now"`` for this pass: fitted on the last :data:`REFIT_WINDOW` of mentions with
+        the old model as ``previous``, so matching topics keep their ids and labels
     rules : rule library folder or list (default ``data/rules``)
     backoff, timeout : delivery retry policy and per-attempt timeout (seconds)
     """
@@ -154,7 +161,7 @@ class Watcher:
     def __init__(self, paths: Sequence[str | os.PathLike], *, store=None,
                  routes: str | os.PathLike | Sequence[Route] | None = None, freq: str = "1h",
                  tz: str = DEFAULT_TZ, settle: float = scan.DEFAULT_SETTLE,
-                 brief: str | None = None, topics=None, rules=None,
+                 brief: str | None = None, topics=None, refit_topics=None, rules=None,
                  backoff: outbox.Backoff = outbox.DEFAULT_BACKOFF, timeout: float = 10.0,
                  log: Callable[[str], None] = print) -> None:
         self.paths = [os.fspath(p) for p in paths]
@@ -169,6 +176,10 @@ class Watcher:
         self.freq, self.tz, self.settle, self.brief = freq, tz, settle, brief
         self.backoff, self.timeout, self.log = backoff, timeout, log
         self._topics = topics
+        if refit_topics is not None and not isinstance(topics, (str, os.PathLike)):
+            raise ListeningError("refitting topics needs the path of the saved topic model: "
+                                 "pass --topics PATH with --refit-topics")
+        self._refit = refit_topics
         self._rules = rules
         self.stop = threading.Event()
 
@@ -215,6 +226,37 @@ class Watcher:
         report.files += [(str(item.path), "ingested", n) for item, n in zip(batch, counts)]
         report.added += added.added
 
+    def _refit_due(self) -> bool:
+        if self._refit is None:
+            return False
+        path = Path(self._topics)
+        if self._refit == "now" or not path.exists():
+            return True
+        age = pd.Timestamp(time.time(), unit="s") - pd.Timestamp(path.stat().st_mtime, unit="s")
+        return age >= pd.Timedelta(self._refit)
+
+    def refit_topics(self, store) -> Path | None:
+        """Refit the saved topic model on recent mentions when due; returns the path saved."""
+        from ..pipeline import TOPIC_SAMPLE
+        from ..topics import fit_topics, load_topics
+
+        if not self._refit_due():
+            return None
+        path = Path(self._topics)
+        previous = load_topics(path) if path.exists() else None
+        newest = store._read("SELECT max(timestamp) FROM mentions").column(0)[0].as_py()
+        if newest is None:
+            return None
+        recent = store.mentions(since=pd.Timestamp(newest) - REFIT_WINDOW,  # as analyses do:
+                                columns=["mention_id", "timestamp", "text"])  # from the newest
+        if len(recent) > TOPIC_SAMPLE:
+            recent = recent.sample(TOPIC_SAMPLE, random_state=0)
+        saved = fit_topics(recent, n_topics="auto", seed=0, previous=previous).save(path)
+        self._topics = saved
+        if self._refit == "now":
+            self._refit = None  # on demand: once
+        return saved
+
     def _enrich(self, store, imports: list[str]) -> int:
         from ..pipeline import _resolve_rules, enrich_partition
 
@@ -252,6 +294,8 @@ class Watcher:
         at = now()
         sent = state.notified(store)
         rows = []
+        if not len(alerts):  # nothing new (or an export of mentions already stored)
+            alerts = pd.DataFrame(columns=["start", "segment"])
         for alert in alerts.sort_values(["start", "segment"], kind="stable").to_dict("records"):
             incident = incident_id(alert["segment"], alert["start"])
             segments = [alert["segment"], *alert["related"]]
@@ -296,6 +340,7 @@ class Watcher:
             if not step("ingest"):
                 return report
             imports = state.unrouted_imports(store)
+            report.refitted = self.refit_topics(store) is not None
             report.enriched = self._enrich(store, imports)
             if not step("enrich"):
                 return report
