@@ -29,7 +29,7 @@ _SIGNALS = {
     "new_topic": ("New topic", "Nouveau sujet"),
     "negative_surge": ("Surge in negative posts", "Hausse des messages négatifs"),
     "amplification": ("Amplified by large accounts", "Amplifié par de grands comptes"),
-    "threat_vocabulary": ("Threatening language", "Propos menaçants"),
+    "threat_vocabulary": ("Risk vocabulary", "Vocabulaire à risque"),
     "emerging_terms": ("Emerging terms", "Termes émergents"),
 }
 _TEXT = {
