@@ -416,7 +416,8 @@ def _cmd_outbox(args) -> int:
                   f"`listening watch` pass sends them")
         statuses = state.OUTBOX_STATUSES if args.all else ("pending", "failed")
         frame = state.outbox(store, statuses)
-    print(outbox.describe(frame))
+        held = state.held(store)
+    print(outbox.describe(frame, held))
     return 1 if (frame["status"] == "failed").any() else 0
 
 

@@ -8,7 +8,9 @@ tests run on seed 1.
 
 from __future__ import annotations
 
+import contextlib
 import email
+import io
 import json
 import os
 import shutil
@@ -161,7 +163,10 @@ def watched(tmp_path_factory):
             with ls.open_store(store, read_only=True) as s:
                 notified = state.notified(s)
                 pending = state.outbox(s, ("pending", "failed"))
-            passes.append({"day": day, "code": code, "dead": dead,
+            shown = io.StringIO()
+            with contextlib.redirect_stdout(shown):
+                main(["--store", str(store), "outbox"])
+            passes.append({"day": day, "code": code, "dead": dead, "shown": shown.getvalue(),
                            "mails": box.messages[before[0]:],
                            "hooks": hook.accepted[before[1]:],
                            "notified": notified, "pending": pending})
@@ -305,6 +310,10 @@ def test_failures_are_retried_from_the_outbox_and_nothing_is_lost(watched):
     assert len(waiting) and (waiting["status"] == "pending").all()
     assert waiting["last_error"].str.contains("cannot reach").any()
     assert watched["hook"].refused == 2
+    # `listening outbox` says what waits, why, and what is held for the digest
+    assert "pending  Everything via email, 1 attempt(s), next try" in dead["shown"]
+    assert "cannot reach the mail server" in dead["shown"]
+    assert "held     Comms team: 1 alert(s) until" in dead["shown"]
     # nothing pending or failed at the end, every message sent once
     outbox = watched["outbox"]
     assert (outbox["status"] == "sent").all()

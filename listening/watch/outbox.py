@@ -139,11 +139,16 @@ def deliver(store, *, backoff: Backoff = DEFAULT_BACKOFF, timeout: float = 10.0,
     return done
 
 
-def describe(frame: pd.DataFrame) -> str:
-    """The outbox as ``listening outbox`` prints it."""
-    if not len(frame):
-        return "the outbox is empty: nothing pending or failed"
+def describe(frame: pd.DataFrame, held: pd.DataFrame | None = None) -> str:
+    """The outbox as ``listening outbox`` prints it, after the alerts still held."""
     lines = []
+    if held is not None and len(held):
+        for (route, due), group in held.groupby(["route", "due"], sort=True):
+            lines.append(f"held     {route}: {len(group)} alert(s) until {due:%Y-%m-%d %H:%M} "
+                         f"UTC (digest or quiet hours), highest severity "
+                         f"{int(group['severity'].max())}")
+    if not len(frame):
+        return "\n".join([*lines, "the outbox is empty: nothing pending or failed"])
     for row in frame.to_dict("records"):
         retry = (f", next try {row['next_try']:%Y-%m-%d %H:%M} UTC"
                  if row["status"] == "pending" and pd.notna(row["next_try"]) else "")

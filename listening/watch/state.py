@@ -117,6 +117,14 @@ def ready(store, when: pd.Timestamp) -> pd.DataFrame:
                          "ORDER BY due, route, incident", {"t": when}, table=WATCH_NOTIFIED)
 
 
+def held(store) -> pd.DataFrame:
+    """Routed alerts not yet in a message (waiting for a digest or the end of quiet hours)."""
+    if not store._columns("watch_notified"):
+        return pd.DataFrame(columns=["route", "due", "severity"])
+    return _frame(store, "SELECT route, due, severity FROM watch_notified WHERE message_id IS "
+                         "NULL ORDER BY due, route", table=WATCH_NOTIFIED)
+
+
 def queue(store, outbox: pd.DataFrame, links: list[tuple[str, str, str]]) -> None:
     """Insert outbox rows and link ``(incident, route, message_id)``: one transaction."""
     def body(con) -> None:
