@@ -451,6 +451,11 @@ def test_an_unreadable_file_is_recorded_once_and_does_not_hold_the_others(tmp_pa
         "a1,2026-11-02T10:00:00Z,Highway 401 closed near Kingston,x,en\n"
         "a2,2026-11-02T10:05:00Z,Route 17 fermée,x,fr\n")
     (inbox / "bad.csv").write_bytes(b"\x00\x01\x02 not an export \xff\xfe")
+    more = pd.DataFrame({"mention_id": ["p1", "x1"], "timestamp": ["2026-11-02T11:00:00Z"] * 2,
+                         "text": ["Is this call from the police a scam?", "Kenora wildfire"],
+                         "platform": ["x", "x"], "language": ["en", "en"]})
+    more.iloc[:1].to_parquet(inbox / "more.parquet")
+    more.iloc[1:].to_excel(inbox / "more.xlsx", index=False)
     route = Route(name="r", min_severity=1, language="en", webhook="http://127.0.0.1:9/x")
     logs: list[str] = []
     watcher = Watcher([inbox], store=tmp_path / "s.duckdb", routes=[route], settle=0,
@@ -459,10 +464,11 @@ def test_an_unreadable_file_is_recorded_once_and_does_not_hold_the_others(tmp_pa
     first = watcher.run_once()
     assert first.files == []  # the bad file is not read again until it changes
     with ls.open_store(tmp_path / "s.duckdb", read_only=True) as store:
-        assert store.count() == 2
+        assert store.count() == 4
         files = store._read("SELECT path, status, note FROM watch_files ORDER BY path"
                             ).to_pandas()
-    assert list(files["status"]) == ["failed", "done"]  # stored, and its alerts routed
+    # the bad file failed; the CSV, Parquet and XLSX files were stored and their alerts routed
+    assert list(files["status"]) == ["failed", "done", "done", "done"]
     assert files["note"][0]  # says why
     assert "failed: " in logs[0] and "bad.csv" in logs[0]
 
