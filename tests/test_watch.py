@@ -502,3 +502,52 @@ def test_new_mentions_get_topics_from_the_saved_model(tmp_path):
         (tmp_path / "inbox" / "more" / "meltwater.csv").read_text() + "\n")
     repeat = watcher.run_once()
     assert repeat.files and repeat.added == 0 and repeat.routed == 0
+
+
+# -- channels
+
+
+def _one_alert() -> dict:
+    return {"incident": "i1", "alert_key": "k1", "segment": "platform:x", "related": [],
+            "start": "2026-11-02T10:00:00+00:00", "end": "2026-11-02T12:00:00+00:00",
+            "signal": "volume", "severity": 9, "terms": ["401", "closed"],
+            "example_ids": ["m1"], "why": "401 closed.", "why_fr": "401 fermée."}
+
+
+def test_slack_teams_and_json_bodies():
+    from listening.watch.channels import render
+    from listening.watch.messages import compose
+
+    route = Route(name="r", min_severity=1, language="both", webhook="https://hooks.slack.com/x")
+    posts = pd.DataFrame({"mention_id": ["m1"], "text": ["401 closed at Kingston"],
+                          "author": ["@jane"], "platform": ["x"]})
+    message = compose([_one_alert()], route, posts, brief="https://intranet/brief.html")
+    assert message.subject.startswith("[CRITICAL] Surge in mentions: “401”, “closed” (X) / ")
+    slack = json.loads(render("slack", message, target="u", key="k.slack", route="r"))
+    assert set(slack) == {"text"} and "*Surge in mentions" in slack["text"]
+    assert "401 closed at Kingston — @jane, X" in slack["text"]
+    assert "https://intranet/brief.html" in slack["text"]
+    teams = json.loads(render("teams", message, target="u", key="k.teams", route="r"))
+    assert teams["@type"] == "MessageCard" and teams["themeColor"] == "C62828"
+    assert "401 fermée." in teams["sections"][0]["text"]
+    generic = json.loads(render("json", message, target="u", key="k.json", route="r"))
+    assert generic["idempotency_key"] == "k.json"
+    assert generic["alerts"][0]["severity_words"] == {"en": "critical", "fr": "critique"}
+
+
+def test_smtp_settings_come_from_the_environment_and_never_show_the_password():
+    from listening.watch.channels import DeliveryError
+    from listening.watch.channels.email import server_from_env
+
+    server = server_from_env({"LISTENING_SMTP": "smtps://ops%40x.org:pa%3Ass@mail.x.org"})
+    assert (server.scheme, server.host, server.port) == ("smtps", "mail.x.org", 465)
+    assert (server.user, server.password) == ("ops@x.org", "pa:ss")
+    assert "pa:ss" not in str(server) and "pa:ss" not in repr(server)
+    from_env = server_from_env({"LISTENING_SMTP": "smtp+starttls://mail.x.org",
+                                "LISTENING_SMTP_USER": "u", "LISTENING_SMTP_PASSWORD": "p"})
+    assert (from_env.port, from_env.user, from_env.password) == (587, "u", "p")
+    with pytest.raises(DeliveryError, match="LISTENING_SMTP is not set"):
+        server_from_env({})
+    with pytest.raises(DeliveryError, match="smtp://host:port") as caught:
+        server_from_env({"LISTENING_SMTP": "http://mail.x.org"})
+    assert caught.value.permanent
