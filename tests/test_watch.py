@@ -340,6 +340,15 @@ def test_online_alerts_are_the_batch_alerts(watched):
     keys = set(zip(batch["segment"], batch["start"]))
     for alert in _alerts(watched["notified"], "Everything"):
         assert (alert["segment"], pd.Timestamp(alert["start"])) in keys, alert["why"]
+    # and the watcher missed none: each batch alert was sent, or is the same story as
+    # one that was (a segment in common, within the same-story margin)
+    sent = _alerts(watched["notified"], "Everything")
+    for row in batch.itertuples():
+        segments = {row.segment, *row.related}
+        assert any(segments & {a["segment"], *a["related"]}
+                   and pd.Timestamp(a["start"]) < row.end + pd.Timedelta(hours=24)
+                   and row.start < pd.Timestamp(a["end"]) + pd.Timedelta(hours=24)
+                   for a in sent), row.why
 
 
 def test_outbox_command_shows_pending_and_failed(tmp_path, capsys):
