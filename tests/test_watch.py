@@ -560,3 +560,31 @@ def test_smtp_settings_come_from_the_environment_and_never_show_the_password():
     with pytest.raises(DeliveryError, match="smtp://host:port") as caught:
         server_from_env({"LISTENING_SMTP": "http://mail.x.org"})
     assert caught.value.permanent
+
+
+def test_a_webhook_that_times_out_or_refuses_is_retried_or_failed():
+    from listening.watch.channels import DeliveryError
+    from listening.watch.channels.webhook import post
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):
+            time.sleep(1.0)
+            self.send_response(200 if self.path == "/slow" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(DeliveryError, match="cannot reach webhook") as slow:
+            post(f"{url}/slow", {"a": 1}, key="k", timeout=0.3)
+        assert not slow.value.permanent  # a timeout may pass: retried
+        with pytest.raises(DeliveryError, match="HTTP 404") as gone:
+            post(f"{url}/gone", {"a": 1}, key="k", timeout=5)
+        assert gone.value.permanent  # a wrong URL will not fix itself
+        assert "/gone" not in str(gone.value)  # webhook paths are secrets
+    finally:
+        server.shutdown()
