@@ -140,7 +140,8 @@ def compose(alerts: list[dict], route, examples: pd.DataFrame, *, brief: str | N
             f"[{severity_words(top['severity'], lang).upper()}] {alert_title(top, lang)}"
             if i == 0 else alert_title(top, lang) for i, lang in enumerate(langs))
     else:
-        subject = " / ".join(f"{_TEXT[lang]['digest']}: {len(alerts)} {_TEXT[lang]['alerts']}, "
+        subject = " / ".join(f"{_TEXT[lang]['digest']}: {len(alerts)} "
+                             f"{_TEXT[lang]['alerts'][:-1 if len(alerts) == 1 else None]}, "
                              f"{_TEXT[lang]['severity'].lower()} {severity_words(top['severity'], lang)}"
                              for lang in langs)
     text_parts, md_parts = [], []

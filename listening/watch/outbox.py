@@ -87,7 +87,7 @@ def compose(store, routes: dict, *, brief: str | None = None,
         message_id = _key(name, group)
         message = compose_message(alerts, route, _examples(store, alerts, route),
                                   brief=route.brief or brief,
-                                  digest=group.startswith("due "))
+                                  digest=route.digest != "none" or len(alerts) > 1)
         for channel, target in route.channels():
             key = f"{message_id}.{channel}"
             rows.append({"message_id": key, "route": name, "channel": channel,
