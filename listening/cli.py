@@ -385,6 +385,69 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _duration(value: str):
+    """An argparse type: a positive duration such as 15m, 1h (for ``watch --every``)."""
+    from .windows import parse_duration
+
+    text = value[:-1] + "min" if value.endswith("m") and value[:-1].isdigit() else value
+    try:
+        delta = parse_duration(text, name="--every")
+    except OptionError as exc:
+        raise argparse.ArgumentTypeError(" ".join(str(exc).split())) from None
+    if delta is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a duration: use e.g. 15m, 1h, 1D")
+    return delta
+
+
+def _refit(value: str):
+    """An argparse type: ``now`` or a duration (``--refit-topics``)."""
+    return value if value == "now" else _duration(value)
+
+
+def _cmd_watch(args) -> int:
+    import os
+    import signal
+
+    from .watch import Watcher
+    from .watch.channels.email import SMTP_ENV
+
+    store = args.store
+    watcher = Watcher(args.paths, store=store, routes=args.routes, freq=args.freq, tz=args.tz,
+                      settle=args.settle, brief=args.brief, topics=args.topics,
+                      refit_topics=args.refit_topics, rules=args.rules)
+    mailed = [r.name for r in watcher.routes.values() if r.email]
+    if mailed and not os.environ.get(SMTP_ENV):
+        raise ListeningError(f"route(s) {', '.join(mailed)} send e-mail but {SMTP_ENV} is not "
+                             f"set: set it to the mail server (e.g. smtp://127.0.0.1:8025 or "
+                             f"smtps://user:password@host:465)")
+
+    def finish(signum, frame):  # SIGTERM/SIGINT: finish the step in progress, then exit
+        print(f"listening watch: signal {signum}: finishing the current step", file=sys.stderr)
+        watcher.stop.set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    every = None if args.once else args.every
+    if every is not None:
+        print(f"watching {', '.join(args.paths)} every {every}; stop with SIGTERM or Ctrl-C")
+    return watcher.run(every)
+
+
+def _cmd_outbox(args) -> int:
+    from .watch import outbox, state
+
+    args.read_only = not args.retry
+    with _store(args) as store:
+        if args.retry:
+            print(f"{state.retry_failed(store)} failed message(s) queued again; the next "
+                  f"`listening watch` pass sends them")
+        statuses = state.OUTBOX_STATUSES if args.all else ("pending", "failed")
+        frame = state.outbox(store, statuses)
+        held = state.held(store)
+    print(outbox.describe(frame, held))
+    return 1 if (frame["status"] == "failed").any() else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="listening",
@@ -485,6 +548,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(DEFAULT_OUT), help="where the brief and exports go")
     p.add_argument("--rules", default=None, help="rule library folder (default data/rules)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("watch", help="watch export folders: ingest new files, detect threats, "
+                                     "send new alerts to the routes (e-mail, webhooks)")
+    p.add_argument("paths", nargs="+", help="folders, files or globs where exports arrive")
+    p.add_argument("--every", type=_duration, default="15m",
+                   help="time between passes: 15m, 1h ... (default 15m)")
+    p.add_argument("--once", action="store_true",
+                   help="one pass, then exit (for cron or a systemd timer)")
+    p.add_argument("--routes", default=None, help="route folder (default data/routes)")
+    p.add_argument("--tz", default="America/Toronto",
+                   help="time zone of naive timestamps in the exports (default "
+                        "America/Toronto, the zone of the alerts' sentences)")
+    p.add_argument("--freq", default="1h", help="detector time bin (default 1h)")
+    p.add_argument("--settle", type=float, default=5.0,
+                   help="seconds a file must stay unchanged before it is read (default 5)")
+    p.add_argument("--brief", default=str(DEFAULT_OUT / "brief.html"),
+                   help="link or path of the current brief, put in every message (default "
+                        "out/brief.html, when it exists)")
+    p.add_argument("--topics", default=None, help="saved topic model assigning topics to new "
+                                                  "mentions (default: no topics)")
+    p.add_argument("--refit-topics", default=None, type=_refit,
+                   help="with --topics: refit the model when it is older than this (7D) or "
+                        "now; matching topics keep their ids")
+    p.add_argument("--rules", default=None, help="rule library folder (default data/rules)")
+    p.set_defaults(func=_cmd_watch)
+
+    p = sub.add_parser("outbox", help="show notifications pending or failed (exit 1 if one "
+                                      "failed)")
+    p.add_argument("--all", action="store_true", help="also show the messages sent")
+    p.add_argument("--retry", action="store_true",
+                   help="queue the failed messages again (after fixing the server or route)")
+    p.set_defaults(func=_cmd_outbox)
     return parser
 
 

@@ -164,15 +164,38 @@ HANDLED = Table("handled", (
 ), keep=of_kept_mentions() + ' AND "at" >= $cutoff')
 SETTINGS = Table("settings", (Column("key", "VARCHAR", True), Column("value", "BLOB")),
                  keep="true")  # schema version and the pseudonymisation secret
-WORKLOG: tuple[Table, ...] = (TRIAGE, HANDLED, SETTINGS)
 
-# widgets: named views
 # Explorer views saved by name (filters + period as JSON): settings, never a post.
 VIEWS = Table("views", (
     Column("name", "VARCHAR", True), Column("spec", "VARCHAR", True),
     Column("by", "VARCHAR"), Column("at", "TIMESTAMPTZ", True),
 ), keep="true")
-WORKLOG = (*WORKLOG, VIEWS)
+
+
+# watch: the monitoring loop's state (listening.watch). Files seen by content (sha256),
+# alerts handed to each route, and the outbox of messages to deliver with their retries.
+WATCH_FILES = Table("watch_files", (
+    Column("sha256", "VARCHAR", True), Column("path", "VARCHAR", True),
+    Column("status", "VARCHAR", True), Column("import_id", "VARCHAR"),
+    Column("mentions", "BIGINT"), Column("note", "VARCHAR"), Column("at", "TIMESTAMPTZ", True),
+), keep="true")  # file names, hashes and counts, like the audit log: never a post
+WATCH_NOTIFIED = Table("watch_notified", (
+    Column("incident", "VARCHAR", True), Column("route", "VARCHAR", True),
+    Column("alert_key", "VARCHAR"), Column("segments", "VARCHAR[]"),
+    Column("start", "TIMESTAMPTZ"), Column("end", "TIMESTAMPTZ"), Column("severity", "BIGINT"),
+    Column("due", "TIMESTAMPTZ"), Column("message_id", "VARCHAR"), Column("alert", "VARCHAR"),
+    Column("at", "TIMESTAMPTZ", True),
+), keep='"at" >= $cutoff')
+WATCH_OUTBOX = Table("watch_outbox", (
+    Column("message_id", "VARCHAR", True), Column("route", "VARCHAR", True),
+    Column("channel", "VARCHAR", True), Column("target", "VARCHAR"),
+    Column("subject", "VARCHAR"), Column("body", "VARCHAR"), Column("payload", "VARCHAR"),
+    Column("status", "VARCHAR", True), Column("attempts", "BIGINT", True),
+    Column("next_try", "TIMESTAMPTZ"), Column("last_error", "VARCHAR"),
+    Column("created", "TIMESTAMPTZ", True), Column("sent", "TIMESTAMPTZ"),
+), keep='"created" >= $cutoff')  # messages quote example posts: purged with them
+WORKLOG: tuple[Table, ...] = (TRIAGE, HANDLED, SETTINGS, VIEWS,
+                              WATCH_FILES, WATCH_NOTIFIED, WATCH_OUTBOX)
 
 
 def all_tables() -> tuple[Table, ...]:
