@@ -270,7 +270,7 @@ def test_emails_say_what_happened_in_the_route_language(watched):
     for mail in mails:
         body = mail.get_content()
         english, _, french = mail["Subject"].partition(" / ")
-        assert english.split("]")[0].strip("[") in {"LOW", "MEDIUM", "HIGH", "CRITICAL"}
+        assert english.split("]")[0].strip("[") in {"LOW", "MODERATE", "HIGH", "CRITICAL"}
         assert french, f"a route in both languages has a French subject too: {mail['Subject']}"
         assert mail["Content-Language"] == "en, fr"
         assert "Why:" in body and "Pourquoi" in body
@@ -341,11 +341,20 @@ def test_online_alerts_are_the_batch_alerts(watched):
     for alert in _alerts(watched["notified"], "Everything"):
         assert (alert["segment"], pd.Timestamp(alert["start"])) in keys, alert["why"]
     # and the watcher missed none: each batch alert was sent, or is the same story as
-    # one that was (a segment in common, within the same-story margin)
+    # one that was (a segment in common, or "all" and a word in common, within the
+    # same-story margin)
+    from listening.watch.loop import _words
+
     sent = _alerts(watched["notified"], "Everything")
     for row in batch.itertuples():
         segments = {row.segment, *row.related}
-        assert any(segments & {a["segment"], *a["related"]}
+
+        def related(a, segments=segments, row=row):
+            theirs = {a["segment"], *a["related"]}
+            return bool(segments & theirs) or (
+                "all" in segments | theirs and bool(_words(row.terms) & _words(a["terms"])))
+
+        assert any(related(a)
                    and pd.Timestamp(a["start"]) < row.end + pd.Timedelta(hours=24)
                    and row.start < pd.Timestamp(a["end"]) + pd.Timedelta(hours=24)
                    for a in sent), row.why
@@ -531,14 +540,14 @@ def test_slack_teams_and_json_bodies():
     posts = pd.DataFrame({"mention_id": ["m1"], "text": ["401 closed at Kingston"],
                           "author": ["@jane"], "platform": ["x"]})
     message = compose([_one_alert()], route, posts, brief="https://intranet/brief.html")
-    assert message.subject.startswith("[CRITICAL] Surge in mentions: “401”, “closed” (X) / ")
+    assert message.subject.startswith("[CRITICAL] 401, closed (X), since Mon 2 Nov 05:00 / ")
     slack = json.loads(render("slack", message, target="u", key="k.slack", route="r"))
-    assert set(slack) == {"text"} and "*Surge in mentions" in slack["text"]
+    assert set(slack) == {"text"} and "*401, closed (X), since" in slack["text"]
     assert "401 closed at Kingston — @jane, X" in slack["text"]
     assert "https://intranet/brief.html" in slack["text"]
     teams = json.loads(render("teams", message, target="u", key="k.teams", route="r"))
     assert teams["@type"] == "MessageCard" and teams["themeColor"] == "C62828"
-    assert "401 fermée." in teams["sections"][0]["text"]
+    assert "sans niveau antérieur" in teams["sections"][0]["text"]  # the brief's why, in French
     generic = json.loads(render("json", message, target="u", key="k.json", route="r"))
     assert generic["idempotency_key"] == "k.json"
     assert generic["alerts"][0]["severity_words"] == {"en": "critical", "fr": "critique"}

@@ -54,7 +54,6 @@ NEW_AUTHOR_SHARE_SAID = 0.3
 MAX_SEEN = 3
 _BIN_KEYS = {pd.Timedelta("1h"): "per_hour", pd.Timedelta("15min"): "per_quarter",
              pd.Timedelta("1D"): "per_day"}
-_SHARE_SIGNALS = {"negative_surge"}
 _DAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _DAYS_FR = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
 _MONTHS_FR_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
@@ -264,9 +263,12 @@ def _why(row: dict, what: str, freq: pd.Timedelta, lang: str, s: dict) -> str:
     terms = [str(t) for t in _as_list(row.get("terms"))][:2]
     quoted = _list_words([s["quote_open"] + t + s["quote_close"] for t in terms], s)
     values = {"what": what, "per": per, "terms": quoted, "mentions": _number(row.get("mentions"), lang)}
-    if signal in _SHARE_SIGNALS:
+    from .registry import SIGNALS
+
+    spec = SIGNALS.get(signal)
+    if spec is not None and spec.value == "share":
         values.update(observed=fmt_pct(observed, lang, 0), expected=fmt_pct(expected, lang, 0))
-        key = "why_negative_surge"
+        key = f"why_{signal}" if f"why_{signal}" in s else "why_share"
     else:
         ratio = (float(observed) / float(expected) if not is_missing(observed) and
                  not is_missing(expected) and float(expected) > 0 else float("nan"))
@@ -341,6 +343,9 @@ def alert_titles(alerts: pd.DataFrame, *, lang: str, frame: pd.DataFrame | None 
         if what is None and segment != "all":
             what = display_segment(segment, lang, topic_names=topic_names,
                                    rule_titles=rule_titles)
+            if segment.split(":", 1)[0] in ("platform", "language") and terms:
+                # "X" says where, not what: the alert's own words say what
+                what = f"{', '.join(terms[:2])} ({what})"
         if what is None:
             what = ", ".join(terms[:2]) or s["segment_all"]
         place = find_place(texts)

@@ -22,7 +22,8 @@ episode keeps it as it grows. An alert whose segments (its own and those
 folded into it) overlap those of an incident already sent to a route, at an
 overlapping time (within :data:`SAME_STORY`, or :data:`FLARE_UP` when it shares
 :data:`FLARE_UP_TERMS` terms), is the same story seen from more data, and is not
-sent again.
+sent again; so is one on "all" (which holds every segment) that shares a word of
+the incident's terms at an overlapping time.
 """
 
 from __future__ import annotations
@@ -419,13 +420,23 @@ def _already(sent: pd.DataFrame, new: list[dict], route: str, incident: str,
     for row in earlier:
         if row["incident"] == incident:
             return True
+        before = json.loads(row["alert"])["terms"]
         if not set(row["segments"]) & set(segments):
-            continue
-        shared = len(terms & set(json.loads(row["alert"])["terms"]))
+            # "all" holds every segment's mentions: the same story told by another
+            # signal there (a word burst after a news pick-up) shares the story's words
+            if "all" not in set(row["segments"]) | set(segments) or \
+                    not _words(terms) & _words(before):
+                continue
+        shared = len(terms & set(before))
         margin = FLARE_UP if shared >= FLARE_UP_TERMS else SAME_STORY
         if row["start"] < end + margin and start < row["end"] + margin:
             return True
     return False
+
+
+def _words(terms) -> set[str]:
+    """The single words of alert terms ("watch video" -> {"watch", "video"})."""
+    return {w for t in terms for w in str(t).lower().split() if len(w) > 2}
 
 
 def _example_facts(alerts: pd.DataFrame, history: pd.DataFrame) -> dict:

@@ -88,8 +88,9 @@ def unenriched(store, import_ids: list[str], columns: Iterable[str]) -> pd.DataF
 
 
 def mentions_by_id(store, ids: list[str]) -> pd.DataFrame:
-    """``mention_id, text, author, platform, language`` of ``ids`` (example posts)."""
-    return _frame(store, "SELECT mention_id, text, author, platform, language FROM mentions "
+    """``mention_id, timestamp, text, author, platform, language`` of ``ids`` (example posts)."""
+    return _frame(store, "SELECT mention_id, timestamp, text, author, platform, language "
+                         "FROM mentions "
                          "WHERE list_contains($ids, mention_id) ORDER BY mention_id",
                   {"ids": [str(i) for i in ids]})
 
