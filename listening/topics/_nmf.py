@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,14 +27,17 @@ from ..text import fold_accents
 # Terms kept per topic for labels, describe() and coherence (the usual top-10 of
 # topic-coherence studies, e.g. Röder et al. 2015).
 N_TOP_TERMS = 10
-# Label = this many terms or bigrams, joined by LABEL_SEPARATOR.
-LABEL_PARTS = 3
+# Label = a hashtag or phrase, then this many single words (one more when there is
+# no hashtag or phrase, or to tell two topics apart), joined by LABEL_SEPARATOR.
+LABEL_WORDS = 2
 LABEL_SEPARATOR = " · "
 # Choosing k fits one NMF per candidate: on the AUTO_FEATURES most frequent terms,
 # stopped at a looser tolerance. The ranking of candidates is what matters there,
 # and it settles long before the factors do.
 AUTO_FEATURES = 3_000
 AUTO_MAX_ITER = 100
+# Rounds of spherical k-means after NMF (see refine); it usually settles in fewer.
+REFINE_ITER = 10
 
 
 def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
@@ -114,6 +119,36 @@ def run_nmf(x: sp.csr_matrix, k: int, *, seed: int, svd: tuple[np.ndarray, ...] 
     h = np.asarray(model.components_, dtype=np.float64)
     norms = np.linalg.norm(h, axis=1)
     return h[norms > 0] / norms[norms > 0, None]
+
+
+def refine(x: sp.csr_matrix, h: np.ndarray, *, n_iter: int = REFINE_ITER) -> np.ndarray:
+    """Spherical k-means started from the NMF topics; returns unit-length centroids.
+
+    Each row of ``x`` (TF-IDF, scaled by its weight) goes to the topic whose vector
+    is most cosine-similar, each topic becomes the normalised sum of its rows, and
+    again, until no row moves or ``n_iter`` rounds. NMF finds the themes; this step
+    makes each topic's vector the centre of the posts assigned to it, which is the
+    rule :meth:`TopicModel.assign` applies. A topic that loses every row keeps its
+    NMF vector. Rows with no term in common with any topic stay out. Ties go to the
+    lower topic index (``argmax``), so the result depends on ``x`` and ``h`` only.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    k = len(h)
+    previous = None
+    for _ in range(n_iter):
+        sims = np.asarray(x @ h.T)
+        best = sims.argmax(axis=1)
+        rows = np.flatnonzero(sims[np.arange(len(best)), best] > 0)
+        if previous is not None and np.array_equal(best[rows], previous):
+            break
+        previous = best[rows]
+        member = sp.csr_matrix((np.ones(len(rows)), (best[rows], rows)), shape=(k, x.shape[0]))
+        centroids = np.asarray((member @ x).todense())
+        norms = np.linalg.norm(centroids, axis=1)
+        filled = norms > 0
+        h = h.copy()
+        h[filled] = centroids[filled] / norms[filled, None]
+    return h
 
 
 def npmi_coherence(h: np.ndarray, binary: sp.csc_matrix, *, top: int = N_TOP_TERMS) -> np.ndarray:
@@ -206,28 +241,59 @@ def fold_surface(term_lists: list[list[str]]) -> tuple[list[list[str]], dict[str
     return [[fold[t] for t in terms] for terms in term_lists], display
 
 
-def make_label(terms: list[str], display: dict[str, str], taken: set[str]) -> str:
-    """A readable label from ranked terms: bigrams first when they lead, no repeats.
+# nltk Snowball stemmers by ISO 639-1 code: two label terms with one stem
+# ("flood", "floods", "flooding") are one term to a reader.
+STEMMERS = {"en": "english", "fr": "french", "es": "spanish", "it": "italian",
+            "pt": "portuguese", "de": "german", "nl": "dutch"}
 
-    A unigram already inside a chosen bigram is skipped, and so is a bigram whose
-    words are both already shown. If the label is already ``taken`` by another
-    topic, more terms are added until it is unique.
+
+@lru_cache(maxsize=16)
+def stemmer(language: str | None) -> Callable[[str], str]:
+    """The Snowball stemmer of ``language`` (English when unknown)."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer(STEMMERS.get(language or "en", "english")).stem
+
+
+def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
+               language: str | None = None) -> str:
+    """A label read at a glance: a hashtag or phrase, then two or three distinct words.
+
+    ``terms`` are the topic's folded terms, best first, computed on the posts in
+    the topic's language (so a French topic is labelled with French words). The
+    head is the best-ranked hashtag among the first ``N_TOP_TERMS``, else the
+    best-ranked bigram there; then come single words that say something the head
+    does not: a word inside the head (``boston`` after ``#bostonmarathon``, ``phone``
+    after ``phone away``) or with the stem of a word already shown (``floods``
+    after ``flood``) is skipped, and no second bigram is used, so the label never
+    becomes overlapping bigrams. Two words are added, a third when the label would
+    otherwise equal one ``taken`` by another topic, more if needed, then ``(2)``.
     """
-    parts: list[str] = []
-    covered: set[str] = set()
+    stem = stemmer(language)
+    top = terms[:N_TOP_TERMS]
+    head = next((t for t in top if t.startswith("#")), None) or \
+        next((t for t in top if " " in t), None)
+    parts: list[str] = [] if head is None else [display.get(head, head)]
+    words = [] if head is None else head.lstrip("#").split(" ")
+    stems = {stem(w) for w in words}
+    body = head[1:] if head is not None and head.startswith("#") else ""
+    extra = []
     for term in terms:
-        words = set(term.split(" "))
-        if words <= covered:
+        if " " in term or term.startswith("#"):
             continue
-        parts.append(display.get(term, term))
-        covered |= words
-        label = LABEL_SEPARATOR.join(parts)
-        if len(parts) >= LABEL_PARTS and label not in taken:
-            return label
-    label = LABEL_SEPARATOR.join(parts) or "topic"
-    n = 2
+        if term in words or stem(term) in stems or (len(term) >= 3 and term in body):
+            continue
+        stems.add(stem(term))
+        extra.append(display.get(term, term))
+    want = LABEL_WORDS if parts else LABEL_WORDS + 1
+    label = LABEL_SEPARATOR.join(parts + extra[:want])
+    while label in taken and want < len(extra):
+        want += 1
+        label = LABEL_SEPARATOR.join(parts + extra[:want])
+    base = label or "topic"
+    label, n = base, 2
     while label in taken:
-        label = f"{LABEL_SEPARATOR.join(parts)} ({n})"
+        label = f"{base} ({n})"
         n += 1
     return label
 
