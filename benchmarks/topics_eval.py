@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import json
 import platform
 import sys
@@ -65,12 +64,15 @@ SEED = 0
 EVENTS_PER_STREAM = 6
 N_STREAMS = 4
 BASELINE_KS = (4, 6, 8, 10, 12, 14, 16, 20, 25, 30)
-# The settings searched with --tune (module constants of listening.topics.model).
-GRID = {
-    "MIN_SIMILARITY": (0.03, 0.05, 0.08, 0.1),
-    "MIN_DF": (2, 3),
-    "AUTO_CANDIDATES": ((5, 10, 15, 20, 30, 40, 50), (4, 5, 6, 8, 10, 12, 15, 20, 30, 40)),
-}
+# The settings searched with --tune (module constants of listening.topics.model):
+# the "other" threshold and min_df on the finer candidate grid, and the coarser
+# candidate grid of the previous release at one point.
+FINE = (4, 5, 6, 8, 10, 12, 15, 20, 30, 40)
+COARSE = (5, 10, 15, 20, 30, 40, 50)
+GRID = ["MIN_SIMILARITY", "MIN_DF", "AUTO_CANDIDATES"]
+SEARCH = [dict(zip(GRID, values)) for values in
+          [(m, d, FINE) for d in (2, 3) for m in (0.03, 0.05, 0.08)] + [(0.05, 2, COARSE)]]
+SEARCH_FILE = RESULTS / "topics_search.json"
 
 
 def load() -> pd.DataFrame:
@@ -151,11 +153,9 @@ def summary(runs: list[dict]) -> dict:
 
 
 def tune(tuning: list) -> list[dict]:
-    """Every setting of ``GRID`` on the tuning streams (mean NMI, mean/max other)."""
+    """Every setting of ``SEARCH`` on the tuning streams (mean NMI, mean/max other)."""
     table = []
-    names = list(GRID)
-    for values in itertools.product(*GRID.values()):
-        setting = dict(zip(names, values))
+    for setting in SEARCH:
         with settings(setting):
             runs = [ours(s) for _, s in tuning]
         row = {**setting, **summary(runs)}
@@ -178,7 +178,13 @@ def main(do_tune: bool) -> dict:
                  "reporting_events": report_events,
                  "settings": {name: getattr(topic_model, name) for name in GRID}}
     if do_tune:
-        out["search"] = tune(tuning)
+        search = tune(tuning)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        SEARCH_FILE.write_text(json.dumps(search, indent=1) + "\n")
+        if do_tune == "only":
+            return out
+    if SEARCH_FILE.exists():
+        out["search"] = json.loads(SEARCH_FILE.read_text())
     tuning_runs = [ours(s) for _, s in tuning]
     out["tuning"] = summary(tuning_runs)
     reporting_runs = [ours(s) for _, s in reporting]
@@ -242,8 +248,13 @@ def write(out: dict) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tune", action="store_true", help="rerun the settings search")
+    parser.add_argument("--tune", action="store_true",
+                        help="rerun the settings search on the tuning streams first")
+    parser.add_argument("--tune-only", action="store_true",
+                        help="only the settings search (writes topics_search.json)")
     args = parser.parse_args()
-    result = main(args.tune)
+    result = main("only" if args.tune_only else args.tune)
+    if args.tune_only:
+        sys.exit(0)
     write(result)
     print(json.dumps({k: result[k] for k in ("tuning", "reporting", "baseline")}, indent=2))

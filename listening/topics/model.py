@@ -164,8 +164,7 @@ class TopicModel:
         inverse = {i: t for t, i in vocab.items()}
         terms = [inverse[i] for i in cols]
         counts_all = counts_all[:, cols].tocsr()
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        idf = _nmf.smooth_idf(df, counts.shape[0])
+        idf = _nmf.smooth_idf(counts)
         x = _nmf.tfidf(counts, idf)
         keep = np.diff(x.indptr) > 0
         if keep.sum() < 4:
