@@ -257,6 +257,14 @@ def stemmer(language: str | None) -> Callable[[str], str]:
     return SnowballStemmer(STEMMERS.get(language or "en", "english")).stem
 
 
+def _same_root(a: str, b: str) -> bool:
+    """Stems of one word family: equal, or one starts the other and both have 4+
+    letters (Snowball gives "drive" for "driving" but "driver" for "drivers")."""
+    if a == b:
+        return True
+    return min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
+
+
 def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
                language: str | None = None) -> str:
     """A label read at a glance: a hashtag or phrase, then two or three distinct words.
@@ -266,8 +274,8 @@ def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
     head is the best-ranked hashtag among the first ``N_TOP_TERMS``, else the
     best-ranked bigram there; then come single words that say something the head
     does not: a word inside the head (``boston`` after ``#bostonmarathon``, ``phone``
-    after ``phone away``) or with the stem of a word already shown (``floods``
-    after ``flood``) is skipped, and no second bigram is used, so the label never
+    after ``phone away``) or of the family of a word already shown (``floods``
+    after ``flood``, ``drivers`` after ``driving``) is skipped, and no second bigram is used, so the label never
     becomes overlapping bigrams. Two words are added, a third when the label would
     otherwise equal one ``taken`` by another topic, more if needed, then ``(2)``.
     """
@@ -281,11 +289,13 @@ def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
     body = head[1:] if head is not None and head.startswith("#") else ""
     extra = []
     for term in terms:
-        if " " in term or term.startswith("#"):
+        if " " in term or term.startswith("#") or term in words or \
+                (len(term) >= 3 and term in body) or (len(term) < 3 and not term.isdigit()):
+            continue  # a phrase, the head again, or a two-letter word ("di", "el")
+        root = stem(term)
+        if any(_same_root(root, other) for other in stems):
             continue
-        if term in words or stem(term) in stems or (len(term) >= 3 and term in body):
-            continue
-        stems.add(stem(term))
+        stems.add(root)
         extra.append(display.get(term, term))
     want = LABEL_WORDS if parts else LABEL_WORDS + 1
     label = LABEL_SEPARATOR.join(parts + extra[:want])
