@@ -53,9 +53,9 @@ from sklearn.metrics import normalized_mutual_info_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import listening as ls  # noqa: E402
-from listening.text import detect_language  # noqa: E402
-from listening.topics import model as topic_model  # noqa: E402
+import listening as ls
+from listening.text import detect_language
+from listening.topics import model as topic_model
 
 DATA = ROOT.parent / "shared" / "data" / "crisislext26" / "_derived" / \
     "crisislext26_labeled_with_timestamps.csv"

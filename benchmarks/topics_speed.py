@@ -58,7 +58,7 @@ def vectorizer_race(frame) -> dict:
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-    from listening.tokens import build_analyzer, distinct_texts
+    from listening.tokens import build_analyzer, count_matrix, distinct_texts
 
     _, uniques = distinct_texts(frame["text"])
     analyzer = build_analyzer()
@@ -67,10 +67,6 @@ def vectorizer_race(frame) -> dict:
     def identity(terms):
         return terms
     out: dict = {"distinct_texts": len(uniques), "analyse_seconds": round(analyse_s, 2)}
-    try:
-        from listening.tokens import count_matrix
-    except ImportError:  # this tree no longer has the home-made one
-        count_matrix = None
     sk_vec = CountVectorizer(analyzer=identity, dtype=np.float64)
     (sk_counts, sk_fit_s) = best_of(lambda: sk_vec.fit_transform(lists))
     vocab = sk_vec.vocabulary_
@@ -84,13 +80,11 @@ def vectorizer_race(frame) -> dict:
     transformer.idf_ = idf
     sk_x, sk_tfidf_s = best_of(lambda: transformer.transform(sk_counts))
     out["sklearn_tfidf_s"] = round(sk_tfidf_s, 3)
-    if count_matrix is not None:
-        (ours, vocab_ours), ours_s = best_of(lambda: count_matrix(lists, identity))
-        ours_fixed, ours_fixed_s = best_of(
-            lambda: count_matrix(lists, identity, vocabulary=vocab)[0])
-        out["ours_count_build_vocabulary_s"] = round(ours_s, 3)
-        out["ours_count_fixed_vocabulary_s"] = round(ours_fixed_s, 3)
-        out["same_counts"] = bool((abs(ours_fixed - sk_fixed) > 0).nnz == 0)
+    _, ours_s = best_of(lambda: count_matrix(lists, identity))
+    ours_fixed, ours_fixed_s = best_of(lambda: count_matrix(lists, identity, vocabulary=vocab)[0])
+    out["ours_count_build_vocabulary_s"] = round(ours_s, 3)
+    out["ours_count_fixed_vocabulary_s"] = round(ours_fixed_s, 3)
+    out["same_counts"] = bool((abs(ours_fixed - sk_fixed) > 0).nnz == 0)
     x, homemade_s = best_of(lambda: homemade_tfidf(sk_counts, idf))
     out["homemade_tfidf_s"] = round(homemade_s, 3)
     out["same_tfidf"] = bool(abs(x - sk_x).max() < 1e-12)
@@ -195,6 +189,25 @@ def write(out: dict) -> None:
              "where every text is distinct is bounded by the tokenizer (about 15,000 "
              "texts/s on one core here)."), "", "| trends call | seconds |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in out["trends_seconds"].items()]
+    v = out["vectorizers"]
+    lines += ["", (f"Vectorizers on the {v['distinct_texts']:,} distinct texts of the stream "
+                   f"(analysed once beforehand in {v['analyse_seconds']} s), best of 3:"), "",
+              "| step | home-made | scikit-learn | kept |", "|---|---|---|---|",
+              (f"| counts, vocabulary learnt | {v['ours_count_build_vocabulary_s']} s | "
+               f"{v['sklearn_count_build_vocabulary_s']} s (CountVectorizer) | home-made "
+               "`tokens.count_matrix` |"),
+              (f"| counts, fixed vocabulary (assign) | {v['ours_count_fixed_vocabulary_s']} s | "
+               f"{v['sklearn_count_fixed_vocabulary_s']} s (CountVectorizer) | home-made |"),
+              (f"| sublinear TF-IDF, L2 rows | {v['homemade_tfidf_s']} s | {v['sklearn_tfidf_s']} s "
+               "(TfidfTransformer) | scikit-learn |"), "",
+              f"Same counts: {v['same_counts']}; same TF-IDF: {v['same_tfidf']}."]
+    if "compare" in out:
+        c = out["compare"]
+        lines += ["", (f"Topic fit (auto) on the same {out['n_mentions']:,} mentions, before "
+                       f"(`{c['before_tree']}`) and after, alternated in fresh processes, best "
+                       f"of {len(c['runs']['after'])}: {c['before_seconds']} s before, "
+                       f"{c['after_seconds']} s after, ratio **{c['ratio']}** (target <= 1.2). "
+                       f"Runs (seconds, k): {c['runs']}.")]
     (RESULTS / "topics_speed.md").write_text("\n".join(lines) + "\n")
 
 
