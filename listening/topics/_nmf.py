@@ -164,7 +164,7 @@ def npmi_coherence(h: np.ndarray, binary: sp.csc_matrix, *, top: int = N_TOP_TER
     eps = 1e-12
     scores = np.zeros(len(h))
     for t, row in enumerate(h):
-        terms = np.argsort(-row)[:top]
+        terms = np.argsort(-row, kind="stable")[:top]
         terms = terms[row[terms] > 0]
         if len(terms) < 2:
             continue
