@@ -147,3 +147,12 @@ def test_refit_on_a_later_stream_keeps_the_ids_of_continuing_topics():
     assert (a["topic"] == b["topic"]).mean() > 0.95
     assert list(second.labels_) == list(first.labels_)
     assert not second.is_new_.any()
+
+
+def test_function_words_of_the_topic_language_stay_out_of_its_label():
+    # The analyzer removes English and French stop words only; a Spanish topic's
+    # ranked terms can start with "los", "para".
+    ranked = ["#amuay", "los", "para", "refineria", "explosion", "venezuela"]
+    assert _nmf.make_label(ranked, {"refineria": "refinería"}, set(),
+                           language="es") == "#amuay · refinería · explosion"
+    assert _nmf.make_label(ranked, {}, set(), language="xx").startswith("#amuay · los")

@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.utils.extmath import randomized_svd
 
 from ..text import fold_accents
+from ..tokens import load_stop_words
 
 # NMF is scikit-learn's coordinate-descent solver. MiniBatchNMF was tried for large
 # inputs and dropped: on CrisisLexT26 (24,758 texts x 10,000 terms, k=40) it took
@@ -257,6 +258,22 @@ def stemmer(language: str | None) -> Callable[[str], str]:
     return SnowballStemmer(STEMMERS.get(language or "en", "english")).stem
 
 
+@lru_cache(maxsize=16)
+def label_stop_words(language: str | None) -> frozenset[str]:
+    """Function words of ``language`` kept out of labels (empty when no list).
+
+    The analyzer drops English and French stop words from every topic; a topic in
+    another language (Spanish tweets about an earthquake) would otherwise be
+    labelled "los · para". Lists: ``listening/resources/stopwords/<code>.txt``.
+    """
+    if not language:
+        return frozenset()
+    try:
+        return load_stop_words((language,))
+    except ValueError:
+        return frozenset()
+
+
 def _same_root(a: str, b: str) -> bool:
     """Stems of one word family: equal, or one starts the other and both have 4+
     letters (Snowball gives "drive" for "driving" but "driver" for "drivers")."""
@@ -280,6 +297,8 @@ def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
     otherwise equal one ``taken`` by another topic, more if needed, then ``(2)``.
     """
     stem = stemmer(language)
+    stop = label_stop_words(language)
+    terms = [t for t in terms if t not in stop]
     top = terms[:N_TOP_TERMS]
     head = next((t for t in top if t.startswith("#")), None) or \
         next((t for t in top if " " in t), None)
