@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
 import sys
 import time
@@ -51,7 +52,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import normalized_mutual_info_score
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# TOPICS_EVAL_CODE=/path/to/another/checkout measures that checkout's topics with
+# the same protocol (the "before" figure); results then go to topics_before.*.
+CODE = os.environ.get("TOPICS_EVAL_CODE")
+sys.path.insert(0, CODE or str(ROOT))
 
 import listening as ls
 from listening.text import detect_language
@@ -187,7 +191,7 @@ def main(do_tune: bool) -> dict:
         SEARCH_FILE.write_text(json.dumps(search, indent=1) + "\n")
         if do_tune == "only":
             return out
-    if SEARCH_FILE.exists():
+    if SEARCH_FILE.exists() and not CODE:
         out["search"] = json.loads(SEARCH_FILE.read_text())
     tuning_runs = [ours(s) for _, s in tuning]
     out["tuning"] = summary(tuning_runs)
@@ -214,11 +218,14 @@ def main(do_tune: bool) -> dict:
 
 def write(out: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "topics.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
+    name = "topics_before" if CODE else "topics"
+    out["code"] = CODE or str(ROOT)
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=2, default=str) + "\n")
     t, r, b = out["tuning"], out["reporting"], out["baseline"]
     lines = [
         "# Topics on unseen crisis events (CrisisLexT26, leave-events-out)", "",
-        f"Measured by `python benchmarks/topics_eval.py` on {out['machine']}.", "",
+        (f"Measured by `python benchmarks/topics_eval.py` on {out['machine']}, code in "
+         f"`{out['code']}`."), "",
         f"Tuning events: {', '.join(out['tuning_events'])}.", "",
         f"Reporting events: {', '.join(out['reporting_events'])}.", "",
         (f"{N_STREAMS} streams of {EVENTS_PER_STREAM} events per half; NMI with the event "
@@ -247,7 +254,7 @@ def write(out: dict) -> None:
         lines += ["| " + " | ".join(str(row[n]) for n in GRID) +
                   f" | {row['nmi']} | {row['other_on_topic']:.1%} / "
                   f"{row['other_on_topic_max']:.1%} | {row['k']} |" for row in out["search"]]
-    (RESULTS / "topics.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -274,6 +274,11 @@ def label_stop_words(language: str | None) -> frozenset[str]:
         return frozenset()
 
 
+def _label_word(word: str, stop: frozenset[str]) -> bool:
+    """A word worth showing: not a function word, and a number or 3+ letters."""
+    return word not in stop and (len(word) >= 3 or word.isdigit())
+
+
 def _same_root(a: str, b: str) -> bool:
     """Stems of one word family: equal, or one starts the other and both have 4+
     letters (Snowball gives "drive" for "driving" but "driver" for "drivers")."""
@@ -298,10 +303,10 @@ def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
     """
     stem = stemmer(language)
     stop = label_stop_words(language)
-    terms = [t for t in terms if t not in stop]
     top = terms[:N_TOP_TERMS]
     head = next((t for t in top if t.startswith("#")), None) or \
-        next((t for t in top if " " in t), None)
+        next((t for t in top if " " in t and all(_label_word(w, stop) for w in t.split(" "))),
+             None)
     parts: list[str] = [] if head is None else [display.get(head, head)]
     words = [] if head is None else head.lstrip("#").split(" ")
     stems = {stem(w) for w in words}
@@ -309,7 +314,7 @@ def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
     extra = []
     for term in terms:
         if " " in term or term.startswith("#") or term in words or \
-                (len(term) >= 3 and term in body) or (len(term) < 3 and not term.isdigit()):
+                (len(term) >= 3 and term in body) or not _label_word(term, stop):
             continue  # a phrase, the head again, or a two-letter word ("di", "el")
         root = stem(term)
         if any(_same_root(root, other) for other in stems):
