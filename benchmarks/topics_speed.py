@@ -121,8 +121,9 @@ def compare_fit(n: int, other: str, repeats: int) -> dict:
     for _ in range(repeats):
         for name, tree in (("before", other), ("after", str(ROOT))):
             env = {**os.environ, "PYTHONPATH": tree}
+            # cwd: the script's own folder would otherwise come first on sys.path.
             done = subprocess.run([sys.executable, "-c", script, str(path)], env=env,
-                                  capture_output=True, text=True, check=True)
+                                  cwd=path.parent, capture_output=True, text=True, check=True)
             seconds, k, where = done.stdout.split()
             assert where.startswith(tree), (where, tree)
             runs[name].append((round(float(seconds), 2), int(k)))
@@ -219,8 +220,9 @@ if __name__ == "__main__":
     parser.add_argument("--compare", help="another checkout whose topic fit to time (A/B)")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    compared = compare_fit(args.n, args.compare, args.repeats) if args.compare else None
     result = main(args.n)
-    if args.compare:
-        result["compare"] = compare_fit(args.n, args.compare, args.repeats)
+    if compared:
+        result["compare"] = compared
     write(result)
     print(json.dumps(result, indent=2))

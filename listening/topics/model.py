@@ -90,7 +90,7 @@ MAX_FIT_DOCS = 60_000
 # A term must occur in at least MIN_DF distinct texts and at most MAX_DF of them (a
 # term in most texts is the collection keyword; stop words are removed already);
 # MAX_FEATURES bounds the vocabulary (and the saved model) by document frequency.
-MIN_DF = 3
+MIN_DF = 5
 MAX_DF = 0.8
 MAX_FEATURES = 10_000
 N_REPRESENTATIVE = 3
