@@ -71,24 +71,31 @@ __all__ = [
 MIN_MENTIONS = 50
 OTHER_TOPIC = -1
 OTHER_LABEL = "other"
-# Cosine similarity (TF-IDF vs topic term vector) below which a mention fits no
-# topic. Chosen on the demo stream and CrisisLexT26: at 0.1 mentions sharing only
-# one common word with a topic stay in "other".
+# Cosine similarity (TF-IDF vs topic centre) below which a mention fits no topic.
+# MIN_SIMILARITY, MIN_DF and AUTO_CANDIDATES were chosen together on the tuning
+# events of CrisisLexT26 (leave-events-out, `benchmarks/topics_eval.py --tune-only`,
+# table in benchmarks/results/topics.md): the best mean NMI with the events among
+# settings leaving at most 15% of on-topic tweets in "other". With topics as centres
+# of their posts (``_nmf.refine``), 0.03 keeps in "other" the posts that share next
+# to nothing with any topic (at MIN_DF 3, 0.05 scored 0.005 lower, 0.08 0.03 lower).
 MIN_SIMILARITY = 0.03
 # Cosine similarity at which a refitted topic keeps a previous topic's id. 0.3 keeps
 # a topic whose top terms shifted (new place names, a new hashtag) and rejects two
 # different topics that share one or two frequent words.
 MATCH_THRESHOLD = 0.3
-# Candidate numbers of topics for "auto": from a handful of themes to the ~50 a
+# Candidate numbers of topics for "auto": from a handful of themes to the ~40 a
 # month of a police service's mentions holds (the demo stream has ~40 templates).
+# Finer at the low end than (5, 10, 15, 20, 30, 40, 50), which scored 0.05 lower.
 AUTO_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 20, 30, 40)
 # Distinct texts used to choose k and to fit; beyond this a seeded weighted sample.
-# 5,000 keeps "auto" (7 NMF fits) within seconds; 60,000 keeps the final fit
+# 5,000 keeps "auto" (10 NMF fits) within seconds; 60,000 keeps the final fit
 # well under the 60 s budget for a million mentions on two cores.
 AUTO_SAMPLE = 5_000
 MAX_FIT_DOCS = 60_000
 # A term must occur in at least MIN_DF distinct texts and at most MAX_DF of them (a
-# term in most texts is the collection keyword; stop words are removed already);
+# term in most texts is the collection keyword; stop words are removed already).
+# MIN_DF 5 scored best in the search above (NMI 0.806; 3: 0.797, 4: 0.781, 2: 0.742,
+# where "auto" chose 30 topics for one 6-event stream);
 # MAX_FEATURES bounds the vocabulary (and the saved model) by document frequency.
 MIN_DF = 5
 MAX_DF = 0.8
