@@ -67,6 +67,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 SEED = 0
 EVENTS_PER_STREAM = 6
 N_STREAMS = 4
+LABELS_SHOWN = 15
 BASELINE_KS = (4, 6, 8, 10, 12, 14, 16, 20, 25, 30)
 # The settings searched with --tune (module constants of listening.topics.model):
 # the "other" threshold and min_df on the finer candidate grid, and the coarser
@@ -222,9 +223,12 @@ def main(do_tune: bool) -> dict:
                        "nmi_per_k": {str(k): round(v, 4) for k, v in mean_k.items()},
                        "nmi_per_stream_at_best_k": [round(b[best_k], 4) for b in per_k]}
     out["labels"] = {"events": reporting[0][0], "topics": label_sample(reporting_runs[0]["model"])}
-    megantic = [i for i, (ev, _) in enumerate(reporting) if "2013_Lac_Megantic_train_crash" in ev]
+    # Labels of a second stream with the French-speaking event (Lac-Mégantic, about
+    # 290 French tweets), the one whose fit has the most topics.
+    megantic = [i for i, (ev, _) in enumerate(reporting)
+                if "2013_Lac_Megantic_train_crash" in ev and i != 0]
     if megantic:
-        i = megantic[0]
+        i = max(megantic, key=lambda j: (reporting_runs[j]["k"], -j))
         out["labels_with_french"] = {"events": reporting[i][0],
                                      "topics": label_sample(reporting_runs[i]["model"])}
     return out
@@ -270,8 +274,13 @@ def write(out: dict) -> None:
     for key in ("labels", "labels_with_french"):
         if key in out:
             lines += ["", f"Labels, reporting stream {out[key]['events']}:", ""]
+            shown = out[key]["topics"]
+            if len(shown) > LABELS_SHOWN + 1:
+                lines.append(f"(the {LABELS_SHOWN} largest of {len(shown) - 1} topics, then other)")
+                lines.append("")
+                shown = shown[:LABELS_SHOWN] + shown[-1:]
             lines += [f"- {x['topic']}: {x['label']} ({x['language']}, {x['size']} tweets)"
-                      for x in out[key]["topics"]]
+                      for x in shown]
     if "search" in out:
         lines += ["", "Settings search on the tuning streams:", "",
                   "| " + " | ".join(GRID) + " | NMI | other (mean / max) | k |",
