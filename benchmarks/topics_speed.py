@@ -185,8 +185,10 @@ def write(out: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "topics_speed.json").write_text(json.dumps(out, indent=2) + "\n")
     lines = [f"# Topics and trends speed ({out['n_mentions']:,} demo mentions)", "",
-             (f"Measured by `.venv/bin/python benchmarks/topics_speed.py` on {out['machine']}, "
-             f"{out['cpus']} CPUs shared with other jobs."), "",
+             (f"Measured by `python benchmarks/topics_speed.py {out['n_mentions']}"
+              + (f" --compare {out['compare']['before_tree']} --repeats "
+                 f"{len(out['compare']['runs']['after'])}" if "compare" in out else "")
+              + f"` on {out['machine']}, {out['cpus']} CPUs shared with other jobs."), "",
              "| measure | value | target |", "|---|---|---|",
              (f"| fit, n_topics=\"auto\" (chose {out['chosen_k']}) | {out['fit_auto_seconds']} s "
              "| ≤ 60 s |"),
