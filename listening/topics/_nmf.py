@@ -296,10 +296,12 @@ def make_label(terms: list[str], display: dict[str, str], taken: set[str], *,
     head is the best-ranked hashtag among the first ``N_TOP_TERMS``, else the
     best-ranked bigram there; then come single words that say something the head
     does not: a word inside the head (``boston`` after ``#bostonmarathon``, ``phone``
-    after ``phone away``) or of the family of a word already shown (``floods``
-    after ``flood``, ``drivers`` after ``driving``) is skipped, and no second bigram is used, so the label never
-    becomes overlapping bigrams. Two words are added, a third when the label would
-    otherwise equal one ``taken`` by another topic, more if needed, then ``(2)``.
+    after ``phone away``), of the family of a word already shown (``floods`` after
+    ``flood``, ``drivers`` after ``driving``), a function word of the topic's
+    language or a two-letter word is skipped, and no second bigram is used, so the
+    label never becomes overlapping bigrams. Two words are added (three without a
+    head), one more while the label equals one ``taken`` by another topic, then
+    ``(2)``.
     """
     stem = stemmer(language)
     stop = label_stop_words(language)
