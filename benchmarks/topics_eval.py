@@ -7,12 +7,14 @@ that folder's SOURCE.md). The event a tweet was collected for is its label.
 Protocol (issue 16.1): the 26 events, sorted by name, are split in two halves by
 alternation: even positions are the TUNING events, odd positions the REPORTING
 events (listed in the output). A "stream" is a mix of 6 events of one half
-(``N_STREAMS`` seeded draws per half) — a month of mentions about a handful of
-incidents, what an analyst fits topics on. Settings of ``listening.topics`` (the
-"other" threshold, the rule that picks k, min_df) were chosen on the tuning streams
-only (``--tune`` reruns that search and prints every setting's tuning figure); the
-reporting figure is measured once, with the shipped settings, on the reporting
-streams.
+(``N_STREAMS`` windows over a seeded shuffle, so every event is in one) — a month of
+mentions about a handful of incidents, what an analyst fits topics on. Settings of
+``listening.topics`` (the "other" threshold, the candidate k of "auto", min_df) were
+chosen on the tuning streams only (``SEARCH``; rule: the best mean NMI among the
+settings leaving at most 15% of on-topic tweets in "other" on every stream;
+``--tune-only`` reruns the search, ``--tune`` reruns it then reports); the reporting
+figure is measured once, with the shipped settings, on the reporting streams.
+``TOPICS_EVAL_CODE=<checkout>`` measures another checkout (the "before" row).
 
 Measured per stream, with ``ls.fit_topics(frame, n_topics="auto", seed=0)`` and
 ``model.assign(frame)``:
@@ -28,8 +30,8 @@ NMI over the reporting streams — chosen on the reporting data itself, which fa
 the baseline).
 
 Run: ``python benchmarks/topics_eval.py`` (writes benchmarks/results/topics.json and
-topics.md); ``python benchmarks/topics_eval.py --tune`` also runs the settings search
-on the tuning streams.
+topics.md, with the search table of topics_search.json and the before row of
+topics_before.json when present).
 """
 
 from __future__ import annotations
