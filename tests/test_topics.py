@@ -129,7 +129,8 @@ def test_describe_has_one_row_per_topic_plus_other(base):
     model = ls.fit_topics(scored, n_topics=3, seed=0)
     d = model.describe()
     assert list(d.columns) == ["topic", "label", "top_terms", "weights", "size", "share",
-                               "mean_sentiment", "representative", "representative_ids", "is_new"]
+                               "mean_sentiment", "representative", "representative_ids", "is_new",
+                               "language"]
     assert d["topic"].iloc[-1] == OTHER_TOPIC and d["label"].iloc[-1] == OTHER_LABEL
     assert d["size"].sum() == len(base)
     assert d["share"].sum() == pytest.approx(1.0)

@@ -8,10 +8,15 @@ How a fit works (``fit_topics``):
    document through :func:`listening.text.dedupe_key`, weighted by
    ``1 + log(copies)``, so a text retweeted 500 times counts a little more than
    one posted once, not 500 times more.
-2. TF-IDF (sublinear tf, smoothed idf, L2 rows) then NMF (coordinate descent,
-   NNDSVDa start). Each distinct text's row is scaled by its weight. Above
-   ``MAX_FIT_DOCS`` distinct texts the fit uses a seeded sample drawn with
-   probability proportional to the weight (every mention is still assigned).
+2. TF-IDF (scikit-learn's ``TfidfTransformer``: sublinear tf, smoothed idf, L2
+   rows) then NMF (coordinate descent, NNDSVDa start), then a few rounds of
+   spherical k-means started from the NMF topics (``_nmf.refine``): each topic
+   becomes the centre of the posts closest to it, the rule ``assign`` applies.
+   On unseen CrisisLexT26 events this raised NMI with the events from about 0.65
+   to 0.73 and emptied most of "other" (``benchmarks/topics_eval.py``). Each
+   distinct text's row is scaled by its weight. Above ``MAX_FIT_DOCS`` distinct
+   texts the fit uses a seeded sample drawn with probability proportional to the
+   weight (every mention is still assigned).
 3. ``n_topics="auto"`` tries ``AUTO_CANDIDATES`` and keeps the k with the best
    mean NPMI coherence times coverage (share of mentions not left in "other";
    see ``_nmf.choose_k``).
@@ -20,6 +25,15 @@ How a fit works (``fit_topics``):
    ``MIN_SIMILARITY`` (or with no known term) the mention goes to the explicit
    ``"other"`` topic, id ``OTHER_TOPIC = -1`` (BERTopic's outlier convention,
    so topic ids ``0, 1, 2, ...`` stay dense and 0 is a real topic).
+
+Labels (``_nmf.make_label``): the best hashtag or phrase of the topic, then two
+distinct words (three when needed to tell topics apart), ranked on the topic's
+posts in its most common ``language`` so a French topic reads in French.
+
+Same input, same output: the vocabulary is in order of first appearance, every
+ranking is a stable sort with ties to the earlier term or topic, and nothing is
+iterated in set or hash order (``tests/test_topics_determinism.py`` fits under two
+``PYTHONHASHSEED`` values and compares).
 
 Stable ids: ``fit_topics(new_frame, previous=model)`` matches the new topics to the
 previous model's by Hungarian matching on cosine similarity of their term vectors
@@ -57,29 +71,38 @@ __all__ = [
 MIN_MENTIONS = 50
 OTHER_TOPIC = -1
 OTHER_LABEL = "other"
-# Cosine similarity (TF-IDF vs topic term vector) below which a mention fits no
-# topic. Chosen on the demo stream and CrisisLexT26: at 0.1 mentions sharing only
-# one common word with a topic stay in "other".
-MIN_SIMILARITY = 0.1
+# Cosine similarity (TF-IDF vs topic centre) below which a mention fits no topic.
+# MIN_SIMILARITY, MIN_DF and AUTO_CANDIDATES were chosen together on the tuning
+# events of CrisisLexT26 (leave-events-out, `benchmarks/topics_eval.py --tune-only`,
+# table in benchmarks/results/topics.md): the best mean NMI with the events among
+# settings leaving at most 15% of on-topic tweets in "other". With topics as centres
+# of their posts (``_nmf.refine``), 0.03 keeps in "other" the posts that share next
+# to nothing with any topic (at MIN_DF 3, 0.05 scored 0.005 lower, 0.08 0.03 lower).
+MIN_SIMILARITY = 0.03
 # Cosine similarity at which a refitted topic keeps a previous topic's id. 0.3 keeps
 # a topic whose top terms shifted (new place names, a new hashtag) and rejects two
 # different topics that share one or two frequent words.
 MATCH_THRESHOLD = 0.3
-# Candidate numbers of topics for "auto": from a handful of themes to the ~50 a
+# Candidate numbers of topics for "auto": from a handful of themes to the ~40 a
 # month of a police service's mentions holds (the demo stream has ~40 templates).
-AUTO_CANDIDATES = (5, 10, 15, 20, 30, 40, 50)
+# Finer at the low end than (5, 10, 15, 20, 30, 40, 50), which scored 0.05 lower.
+AUTO_CANDIDATES = (4, 5, 6, 8, 10, 12, 15, 20, 30, 40)
 # Distinct texts used to choose k and to fit; beyond this a seeded weighted sample.
-# 5,000 keeps "auto" (7 NMF fits) within seconds; 60,000 keeps the final fit
+# 5,000 keeps "auto" (10 NMF fits) within seconds; 60,000 keeps the final fit
 # well under the 60 s budget for a million mentions on two cores.
 AUTO_SAMPLE = 5_000
 MAX_FIT_DOCS = 60_000
 # A term must occur in at least MIN_DF distinct texts and at most MAX_DF of them (a
-# term in most texts is the collection keyword; stop words are removed already);
+# term in most texts is the collection keyword; stop words are removed already).
+# MIN_DF 5 scored best in the search above (NMI 0.806; 3: 0.797, 4: 0.781, 2: 0.742,
+# where "auto" chose 30 topics for one 6-event stream);
 # MAX_FEATURES bounds the vocabulary (and the saved model) by document frequency.
-MIN_DF = 2
+MIN_DF = 5
 MAX_DF = 0.8
 MAX_FEATURES = 10_000
 N_REPRESENTATIVE = 3
+# Terms ranked per topic to compose its label (the label skips bigrams and repeats).
+N_LABEL_TERMS = 30
 FORMAT_VERSION = 1
 
 
@@ -162,8 +185,7 @@ class TopicModel:
         inverse = {i: t for t, i in vocab.items()}
         terms = [inverse[i] for i in cols]
         counts_all = counts_all[:, cols].tocsr()
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        idf = _nmf.smooth_idf(df, counts.shape[0])
+        idf = _nmf.smooth_idf(counts)
         x = _nmf.tfidf(counts, idf)
         keep = np.diff(x.indptr) > 0
         if keep.sum() < 4:
@@ -180,19 +202,29 @@ class TopicModel:
             self.k_scores_ = scores
         else:
             k, self.k_scores_ = int(min(self.n_topics, x.shape[0])), {}
-        h = _nmf.run_nmf(x, k, seed=self.seed)
+        h = _nmf.refine(x, _nmf.run_nmf(x, k, seed=self.seed))
 
         self.vocabulary_ = terms
         self.idf_ = idf
-        self.components_ = h
-        self.display_ = {t: display[t] for t in self._top_term_union(h, terms) if t in display}
         self._analyzer = None
-        sims = np.asarray(_nmf.tfidf(counts_all, idf) @ h.T)[codes]
+        # Every distinct text against the topics; topics ordered by mentions, largest first.
+        x_texts = _nmf.tfidf(counts_all, idf)
+        sims = np.asarray(x_texts @ h.T)
         best, _ = self._best(sims)
-        order = np.argsort(-np.bincount(best[best >= 0], minlength=len(h)), kind="stable")
+        rows_per_text = np.bincount(codes, minlength=len(uniques))
+        size = np.bincount(best[best >= 0], weights=rows_per_text[best >= 0], minlength=len(h))
+        order = np.argsort(-size, kind="stable")
         self.components_ = h = h[order]
-        self._name_topics(previous)
-        self._summarise(frame, sims[:, order], key_codes[codes])
+        sims = sims[:, order]
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        best = np.where(best >= 0, rank[np.maximum(best, 0)], -1)
+        self.topic_languages_, ranked = self._label_terms(frame, codes, x_texts, best,
+                                                          rows_per_text)
+        shown = set(self._top_term_union(h, terms)).union(*map(set, ranked))
+        self.display_ = {t: display[t] for t in sorted(shown) if t in display}
+        self._name_topics(previous, ranked)
+        self._summarise(frame, sims[codes], key_codes[codes])
         return self
 
     @staticmethod
@@ -212,13 +244,51 @@ class TopicModel:
 
     @staticmethod
     def _top_term_union(h: np.ndarray, terms: list[str]) -> list[str]:
-        top = np.argsort(-h, axis=1)[:, :_nmf.N_TOP_TERMS]
+        top = np.argsort(-h, axis=1, kind="stable")[:, :_nmf.N_TOP_TERMS]
         return sorted({terms[i] for i in top.ravel()})
 
-    def _name_topics(self, previous: TopicModel | None) -> None:
+    def _label_terms(self, frame: pd.DataFrame, codes: np.ndarray, x_texts: sp.csr_matrix,
+                     best: np.ndarray, rows_per_text: np.ndarray,
+                     ) -> tuple[list[str], list[list[str]]]:
+        """Each topic's language and its terms ranked on the posts in that language.
+
+        A topic's language is the most common ``language`` of its mentions (``und``
+        when the frame has none or it is unknown; ties go to the first code in
+        alphabetical order). Its label terms are ranked by the summed TF-IDF of its
+        distinct texts in that language, each weighted like a fitted document
+        (``1 + log(copies)``), so a French topic is labelled with French words even
+        when English posts share it.
+        """
+        k, vocab = len(self.components_), self.vocabulary_
+        if "language" in frame.columns:
+            lang_rows = frame["language"].astype("string").fillna("und").to_numpy(dtype=object)
+            first = np.zeros(len(rows_per_text), dtype=np.int64)
+            first[codes[::-1]] = np.arange(len(codes))[::-1]
+            text_lang = lang_rows[first] if len(codes) else lang_rows[:0]
+        else:
+            text_lang = np.full(len(rows_per_text), "und", dtype=object)
+        lang_codes, names = pd.factorize(pd.Series(text_lang, dtype=object), sort=True)
+        on = best >= 0
+        counts = np.zeros((k, len(names)))
+        np.add.at(counts, (best[on], lang_codes[on]), rows_per_text[on])
+        counts[:, np.asarray(names) == "und"] = 0
+        languages = [str(names[counts[t].argmax()]) if counts[t].max() > 0 else "und"
+                     for t in range(k)]
+        topic_lang = np.asarray(languages + ["und"], dtype=object)[np.where(on, best, k)]
+        member = on & ((topic_lang == "und") | (text_lang == topic_lang))
+        weight = 1.0 + np.log(np.maximum(rows_per_text[member], 1))
+        m = sp.csr_matrix((weight, (best[member], np.flatnonzero(member))),
+                          shape=(k, len(rows_per_text)))
+        centroid = np.asarray((m @ x_texts).todense())
+        ranked = []
+        for t in range(k):
+            row = centroid[t] if centroid[t].any() else self.components_[t]
+            top = np.argsort(-row, kind="stable")[:N_LABEL_TERMS]
+            ranked.append([vocab[i] for i in top if row[i] > 0])
+        return languages, ranked
+
+    def _name_topics(self, previous: TopicModel | None, ranked: list[list[str]]) -> None:
         h, terms = self.components_, self.vocabulary_
-        ranked = [[terms[i] for i in np.argsort(-row)[:_nmf.N_TOP_TERMS] if row[i] > 0]
-                  for row in h]
         ids = np.arange(len(h))
         labels: list[str | None] = [None] * len(h)
         self.is_new_ = np.zeros(len(h), dtype=bool)
@@ -243,7 +313,9 @@ class TopicModel:
         taken = {lab for lab in labels if lab is not None}
         for row in range(len(h)):
             if labels[row] is None:
-                labels[row] = _nmf.make_label(ranked[row], self.display_, taken | {OTHER_LABEL})
+                language = self.topic_languages_[row]
+                labels[row] = _nmf.make_label(ranked[row], self.display_, taken | {OTHER_LABEL},
+                                              language=None if language == "und" else language)
                 taken.add(labels[row])
         self.topic_ids_ = ids
         self.labels_ = labels
@@ -353,13 +425,14 @@ class TopicModel:
         (list, term weights in the topic's unit vector), ``size`` (mentions in the
         fitted frame), ``share`` (of all fitted mentions), ``mean_sentiment`` (NaN if
         the frame was not scored), ``representative`` (texts), ``representative_ids``,
-        ``is_new``.
+        ``is_new``, ``language`` (the most common language of the topic's mentions,
+        the language its label is written in; ``und`` when unknown).
         """
         self._check_fitted()
         rows = []
         n = max(self.n_mentions_, 1)
         for t, row in enumerate(self.components_):
-            top = [i for i in np.argsort(-row)[:_nmf.N_TOP_TERMS] if row[i] > 0]
+            top = [i for i in np.argsort(-row, kind="stable")[:_nmf.N_TOP_TERMS] if row[i] > 0]
             rows.append({
                 "topic": int(self.topic_ids_[t]), "label": self.labels_[t],
                 "top_terms": [self.display_.get(self.vocabulary_[i], self.vocabulary_[i])
@@ -369,13 +442,14 @@ class TopicModel:
                 "mean_sentiment": float(self.mean_sentiment_[t]),
                 "representative": list(self.representative_[t]),
                 "representative_ids": list(self.representative_ids_[t]),
-                "is_new": bool(self.is_new_[t])})
+                "is_new": bool(self.is_new_[t]), "language": self.topic_languages_[t]})
         rows.append({"topic": OTHER_TOPIC, "label": OTHER_LABEL, "top_terms": [], "weights": [],
                      "size": self.other_size_, "share": self.other_size_ / n,
                      "mean_sentiment": np.nan, "representative": [], "representative_ids": [],
-                     "is_new": False})
+                     "is_new": False, "language": "und"})
         out = pd.DataFrame(rows)
-        return out.astype({"topic": "Int64", "label": "string", "size": "int64",
+        return out.astype({"topic": "Int64", "label": "string", "language": "string",
+                           "size": "int64",
                            "share": "float64", "mean_sentiment": "float64", "is_new": "bool"})
 
     def __getstate__(self) -> dict:
@@ -410,6 +484,7 @@ class TopicModel:
                        "languages": list(self.languages),
                        "min_similarity": float(self.min_similarity)},
             "topic_ids": [int(i) for i in self.topic_ids_], "labels": list(self.labels_),
+            "topic_languages": list(self.topic_languages_),
             "is_new": [bool(b) for b in self.is_new_], "sizes": [int(s) for s in self.sizes_],
             "other_size": self.other_size_, "n_mentions": self.n_mentions_,
             "mean_sentiment": [None if np.isnan(v) else float(v) for v in self.mean_sentiment_],
@@ -492,6 +567,8 @@ def load_topics(path: str | Path) -> TopicModel:
     model.vocabulary_ = [str(t) for t in arrays["vocabulary"]]
     model.topic_ids_ = np.asarray(meta["topic_ids"], dtype=np.int64)
     model.labels_ = list(meta["labels"])
+    # Files saved before topic languages existed: their labels were not per language.
+    model.topic_languages_ = list(meta.get("topic_languages", ["und"] * len(model.labels_)))
     model.is_new_ = np.asarray(meta["is_new"], dtype=bool)
     model.sizes_ = np.asarray(meta["sizes"], dtype=np.int64)
     model.other_size_ = int(meta["other_size"])
