@@ -257,9 +257,10 @@ def _cmd_brief(args) -> int:
     from .threats import detect_threats
     from .windows import DEFAULT_TZ, latest, parse_window
 
-    args.read_only = True
+    args.read_only = not args.pseudonymise  # the pseudonymisation secret may be created
     with _store(args) as store:
         frame = store.mentions()
+        secret = store.secret() if args.pseudonymise else None
     if len(frame) == 0:
         raise ListeningError("the store holds no mentions: load some with "
                              "`listening ingest FILE` before writing a brief")
@@ -270,8 +271,9 @@ def _cmd_brief(args) -> int:
     alerts = detect_threats(frame)
     path = brief(frame, alerts=alerts, forecast=forecast(frame, horizon="7D"),
                  period=window.end - window.start, end=window.end, path=args.out,
-                 lang=args.lang, rules=_library_rules(args.rules, frame), paper=args.paper)
-    print(f"brief written to {path}")
+                 lang=args.lang, rules=_library_rules(args.rules, frame), paper=args.paper,
+                 pseudonymise=args.pseudonymise, secret=secret)
+    print(f"brief written to {path}" + (" (handles pseudonymised)" if args.pseudonymise else ""))
     return 0
 
 
@@ -507,6 +509,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", default=None,
                    help="rule library folder, for the rules' titles and versions "
                         "(default data/rules)")
+    p.add_argument("--pseudonymise", action="store_true",
+                   help="replace the handles the brief shows with keyed tokens (institutional "
+                        "accounts stay readable), for a brief shared beyond the unit")
     p.set_defaults(func=_cmd_brief)
 
     p = sub.add_parser("export", help="export mentions to CSV, XLSX or Parquet")

@@ -398,3 +398,25 @@ def test_headline_leads_with_a_rise_of_negative_mentions_without_a_severe_alert(
     assert en.headline.startswith("Negative mentions rose to ") and "pts on the previous" in en.headline
     fr = build_brief(frame, lang="fr")
     assert fr.headline.startswith("Les mentions négatives ont atteint ")
+
+
+def test_a_pseudonymised_brief_names_nobody_but_institutions(tmp_path, monkeypatch):
+    from listening.pseudonymise import default_allow_list
+
+    monkeypatch.chdir(tmp_path)
+    frame, _ = ls.demo.generate(n_mentions=3_000, days=21, seed=2)
+    frame = ls.score_sentiment(frame)
+    alerts = ls.detect_threats(frame)
+    secret = b"k" * 32
+    people = {a for a in frame["author"].dropna().astype(str) if a.lower().lstrip("@") not in
+              {h.lower().lstrip("@") for h in default_allow_list()}}
+    plain = brief(frame, alerts=alerts, path="out/plain.md")
+    shown = [a for a in people if a in plain.read_text(encoding="utf-8")]
+    assert shown, "the plain brief shows some private authors (else this test proves nothing)"
+    with pytest.raises(ls.errors.OptionError, match="secret=store.secret"):
+        brief(frame, alerts=alerts, path="out/p.md", pseudonymise=True)
+    safe = brief(frame, alerts=alerts, path="out/safe.md", pseudonymise=True, secret=secret)
+    text = safe.read_text(encoding="utf-8")
+    assert not [a for a in shown if a in text]
+    html = brief(frame, alerts=alerts, path="out/safe.html", pseudonymise=True, secret=secret)
+    assert not [a for a in shown if a in html.read_text(encoding="utf-8")]

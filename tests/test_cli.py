@@ -230,3 +230,18 @@ def test_enrich_on_a_small_store_scores_and_says_why_topics_were_skipped(store_p
     with ls.open_store(read_only=True) as store:
         stored = store.mentions()
     assert stored["sentiment"].notna().all() and stored["language"].notna().all()
+
+
+def test_brief_pseudonymise_hides_private_authors(small_store, tmp_path, capsys):
+    with ls.open_store(read_only=True) as store:
+        authors = store.mentions(columns=["author"])["author"].dropna().astype(str)
+    assert main(["brief", "--out", "plain.md"]) == 0
+    plain = (tmp_path / "plain.md").read_text(encoding="utf-8")
+    shown = {a for a in authors if a.startswith("@") and a in plain}
+    assert main(["brief", "--out", "safe.md", "--pseudonymise"]) == 0
+    assert "handles pseudonymised" in capsys.readouterr().out
+    safe = (tmp_path / "safe.md").read_text(encoding="utf-8")
+    from listening.pseudonymise import default_allow_list
+
+    allowed = {h.lower().lstrip("@") for h in default_allow_list()}
+    assert not [a for a in shown if a in safe and a.lower().lstrip("@") not in allowed]

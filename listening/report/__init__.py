@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import check_option
+from ..errors import OptionError, check_option
 from ..exporting import check_inside
 from .actions import load_actions
 from .content import Brief, build_brief, negative_share
@@ -49,7 +49,8 @@ def brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
           end: str | pd.Timestamp | None = None, tz: str = "America/Toronto",
           actions: str | os.PathLike | None = None, rules=None,
           voices: Mapping[str, object] | None = None, paper: str = "letter",
-          root: str | os.PathLike | None = None) -> Path:
+          root: str | os.PathLike | None = None, pseudonymise: bool = False,
+          secret: bytes | None = None) -> Path:
     """Write the manager brief for the last ``period`` of ``frame``.
 
     The first page is the brief a director reads in a minute (headline, key
@@ -101,6 +102,14 @@ def brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
         Page size of the PDF (and of the HTML when printed); the first page fits both.
     root : path, optional
         If given, ``path`` must lie inside this folder (:class:`UnsafePathError`).
+    pseudonymise : bool
+        Replace every handle the brief would show (authors, handles in posts and web
+        addresses, alert sentences and terms, topic labels) with keyed tokens, as
+        :func:`listening.export` does; the institutional accounts of
+        ``resources/accounts.yaml`` stay readable. Needs ``secret``.
+    secret : bytes, optional
+        The pseudonymisation key, ``store.secret()`` (the same tokens as the store's
+        pseudonymised exports, so a colleague can match them).
 
     Returns
     -------
@@ -116,6 +125,15 @@ def brief(frame: pd.DataFrame, *, alerts: pd.DataFrame | None = None,
         path = check_inside(path, root)
     if path.suffix.lower() == ".pdf":
         find_chromium()  # fail before the work if the renderer is missing
+    if pseudonymise:
+        if secret is None:
+            raise OptionError("brief(pseudonymise=True) needs secret=: pass "
+                              "secret=store.secret() (the store's pseudonymisation key)")
+        from ..pseudonymise import pseudonymise_frame
+
+        frame = pseudonymise_frame(frame, secret=secret)
+        if alerts is not None:
+            alerts = pseudonymise_frame(alerts, secret=secret)
     content = build_brief(frame, alerts=alerts, forecast=forecast, period=period, lang=lang,
                           end=end, tz=tz, actions=actions, rules=rules, voices=voices)
     return write_brief(content, path, paper=paper)
