@@ -597,3 +597,25 @@ def test_a_webhook_that_times_out_or_refuses_is_retried_or_failed():
         assert "/gone" not in str(gone.value)  # webhook paths are secrets
     finally:
         server.shutdown()
+
+
+def test_a_purge_erases_the_messages_and_alerts_that_quote_purged_posts(tmp_path):
+    store = tmp_path / "s.duckdb"
+    old = sql.now() - pd.Timedelta(days=370)
+    post = pd.DataFrame({"mention_id": ["old1"], "timestamp": [old], "platform": ["x"],
+                         "author": ["@zqwatchpurged"], "text": ["zqquotedpost near Kenora"],
+                         "source": ["test"]})
+    with ls.open_store(store) as s:
+        s.add(ls.schema.coerce(post))
+        # sent 360 days ago (after the 365-day cutoff) but quoting the 370-day-old post
+        state.queue(s, pd.DataFrame([{
+            "message_id": "k1.email", "route": "Duty officer", "channel": "email",
+            "target": "a@example.org", "subject": "zqquotedpost", "payload": "{}",
+            "body": "zqquotedpost near Kenora — @zqwatchpurged", "status": "sent",
+            "attempts": 1, "next_try": pd.NaT, "last_error": None,
+            "created": sql.now() - pd.Timedelta(days=360),
+            "sent": sql.now() - pd.Timedelta(days=360)}]), [])
+        result = s.purge("365D")
+    assert result.removed["watch_outbox"] == 1
+    data = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
+    assert b"zqquotedpost" not in data and b"zqwatchpurged" not in data

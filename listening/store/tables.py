@@ -172,6 +172,11 @@ VIEWS = Table("views", (
 ), keep="true")
 
 
+# Alerts and messages quote example posts (text, handles, ids) up to the watcher's
+# history (35 days) older than themselves: a purge removes them until that long after
+# the cutoff, so none quotes a purged post (unsent ones too: the purge counts them in
+# its result; a message due months ago is stale anyway).
+QUOTE_LAG = "INTERVAL 35 DAY"
 # watch: the monitoring loop's state (listening.watch). Files seen by content (sha256),
 # alerts handed to each route, and the outbox of messages to deliver with their retries.
 WATCH_FILES = Table("watch_files", (
@@ -185,7 +190,7 @@ WATCH_NOTIFIED = Table("watch_notified", (
     Column("start", "TIMESTAMPTZ"), Column("end", "TIMESTAMPTZ"), Column("severity", "BIGINT"),
     Column("due", "TIMESTAMPTZ"), Column("message_id", "VARCHAR"), Column("alert", "VARCHAR"),
     Column("at", "TIMESTAMPTZ", True),
-), keep='"at" >= $cutoff')
+), keep=f'"at" >= $cutoff + {QUOTE_LAG}')
 WATCH_OUTBOX = Table("watch_outbox", (
     Column("message_id", "VARCHAR", True), Column("route", "VARCHAR", True),
     Column("channel", "VARCHAR", True), Column("target", "VARCHAR"),
@@ -193,7 +198,7 @@ WATCH_OUTBOX = Table("watch_outbox", (
     Column("status", "VARCHAR", True), Column("attempts", "BIGINT", True),
     Column("next_try", "TIMESTAMPTZ"), Column("last_error", "VARCHAR"),
     Column("created", "TIMESTAMPTZ", True), Column("sent", "TIMESTAMPTZ"),
-), keep='"created" >= $cutoff')  # messages quote example posts: purged with them
+), keep=f'"created" >= $cutoff + {QUOTE_LAG}')
 WORKLOG: tuple[Table, ...] = (TRIAGE, HANDLED, SETTINGS, VIEWS,
                               WATCH_FILES, WATCH_NOTIFIED, WATCH_OUTBOX)
 
