@@ -3,10 +3,10 @@
 New or changed export files in watched folders are ingested once (by SHA-256),
 enriched, scanned for emerging threats on the newest bins, and each new alert
 is sent once to the routes that want it (``data/routes/*.yaml``), by e-mail
-(SMTP) and/or webhook (Teams, Slack, JSON), through an outbox with retries.
+(SMTP) and/or webhook (Teams, Slack, JSON), through an outbox with retries::
 
->>> from listening.watch import Watcher                      # doctest: +SKIP
->>> Watcher(["data/inbox"], routes="data/routes").run()      # one pass, as --once
+    from listening.watch import Watcher
+    Watcher(["data/inbox"], routes="data/routes").run()   # one pass, as --once
 
 Modules: :mod:`.scan` (files seen), :mod:`.loop` (a pass and the loop),
 :mod:`.routes` (route files), :mod:`.messages` (what a notification says),
