@@ -433,14 +433,19 @@ def test_brief_builder_previews_and_writes(frame, alerts, tmp_path):
     assert "<" not in srcdoc and html_lib.unescape(srcdoc) == html
     written = b.write()
     assert written == tmp_path / "out" / "brief.html" and written.exists()
-    b.lang.value = "fr"
+    from listening.widgets._common import language_switch
+
+    assert b.lang is language_switch()  # the brief's language is the shared EN/FR switch
+    language_switch().value = "fr"
+    assert b.write_button.description == "écrire la note" and b.period.value == "last 7 days"
+    assert ("7 derniers jours", "last 7 days") in b.period.options
     b.format.value = "md"
     assert b.path.value.endswith("brief.md")
     b.period.value = "last 14 days"
     md = b.write()
     assert md.suffix == ".md" and md.exists()
-    assert md.read_text("utf-8") != ""
-    assert str(md) in b.message.value
+    assert "Note de veille" in md.read_text("utf-8")
+    assert str(md) in b.message.value and "Note écrite" in b.message.value
 
 
 # ------------------------------------------------- with the real pipeline

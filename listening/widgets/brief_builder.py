@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import default_out_dir, escape
+from ._common import default_out_dir, escape, follow_language, language_switch
 
 __all__ = ["FORMATS", "PERIODS", "BriefBuilder"]
 
@@ -24,7 +24,19 @@ __all__ = ["FORMATS", "PERIODS", "BriefBuilder"]
 PERIODS = {"last 24 hours": "1D", "last 7 days": "7D", "last 14 days": "14D",
            "last 28 days": "28D"}
 FORMATS = ("html", "md", "pdf")
-LANGUAGES = (("English", "en"), ("Français", "fr"))
+_WORDS = {
+    "en": {"period": "period", "language": "language", "format": "format",
+           "path": "write to", "preview": "preview", "write": "write brief",
+           "previewed": "Preview of the {period} brief.",
+           "written": "Brief written to <code>{path}</code>.",
+           "periods": {k: k for k in PERIODS}},
+    "fr": {"period": "période", "language": "langue", "format": "format",
+           "path": "écrire dans", "preview": "aperçu", "write": "écrire la note",
+           "previewed": "Aperçu de la note ({period}).",
+           "written": "Note écrite dans <code>{path}</code>.",
+           "periods": {"last 24 hours": "dernières 24 heures", "last 7 days": "7 derniers jours",
+                       "last 14 days": "14 derniers jours", "last 28 days": "28 derniers jours"}},
+}
 
 
 class BriefBuilder:
@@ -53,9 +65,8 @@ class BriefBuilder:
         self.preview_html = ""
         self.written: Path | None = None
         self.period = w.Dropdown(options=list(PERIODS), value="last 7 days", description="period")
-        # narrow buttons: a label beside them, not above
-        self.lang = w.ToggleButtons(options=LANGUAGES, value="en", description="language",
-                                    style={"button_width": "90px"})
+        # the brief's language is the EN/FR switch every widget shares (the form follows it)
+        self.lang = language_switch()
         self.format = w.ToggleButtons(options=FORMATS, value="html", description="format",
                                       style={"button_width": "70px"})
         self.path = w.Text(value=str(self.out_dir / "brief.html"), description="write to",
@@ -72,6 +83,18 @@ class BriefBuilder:
             w.HBox([self.period, self.lang]), self.format, w.HBox([self.path]),
             w.HBox([self.preview_button, self.write_button]), self.message, self.preview])
         self.widget.add_class("listening-brief-builder")
+        self._relabel(follow_language(None, self._relabel))
+
+    def _relabel(self, lang: str) -> None:
+        words = _WORDS[lang]
+        chosen = self.period.value
+        self.period.options = [(words["periods"][k], k) for k in PERIODS]
+        self.period.value = chosen
+        self.period.description = words["period"]
+        self.format.description = words["format"]
+        self.path.description = words["path"]
+        self.preview_button.description = words["preview"]
+        self.write_button.description = words["write"]
 
     def _render(self, path: Path) -> Path:
         from ..report import brief
@@ -94,7 +117,9 @@ class BriefBuilder:
         self.preview.value = (f'<iframe sandbox="" style="width:100%;height:640px;border:1px solid '
                               f'#ccc" srcdoc="{html.escape(self.preview_html, quote=True)}">'
                               "</iframe>")
-        self.message.value = f"Preview of the {escape(self.period.value)} brief."
+        words = _WORDS[self.lang.value]
+        self.message.value = words["previewed"].format(
+            period=escape(words["periods"][self.period.value]))
         return self.preview_html
 
     def write(self) -> Path:
@@ -102,7 +127,7 @@ class BriefBuilder:
         target = Path(self.path.value).expanduser()
         target.parent.mkdir(parents=True, exist_ok=True)
         self.written = Path(self._render(target))
-        self.message.value = f"Brief written to <code>{escape(self.written)}</code>."
+        self.message.value = _WORDS[self.lang.value]["written"].format(path=escape(self.written))
         return self.written
 
     def _repr_mimebundle_(self, **kwargs):
