@@ -532,3 +532,18 @@ def test_secret_is_stable_and_never_shown(tmp_path, capsys):
     assert key.hex() not in capsys.readouterr().out
     with open_store(tmp_path / "other.duckdb") as other:
         assert other.secret() != key
+
+
+def test_the_versions_behind_stored_enrichment_come_back_with_the_mentions(tmp_path):
+    import listening as ls
+    from listening.provenance import model_versions
+
+    frame, _ = ls.demo.generate(n_mentions=400, days=3, seed=5)
+    enriched = ls.enrich(frame, topics=None)
+    assert model_versions(enriched)["sentiment"] != "unknown"
+    with ls.open_store(tmp_path / "s.duckdb") as store:
+        store.add(frame)
+        assert "listening" not in store.mentions().attrs  # nothing enriched yet
+        store.add_enrichment(enriched)
+        back = store.mentions()
+    assert model_versions(back)["sentiment"] == model_versions(enriched)["sentiment"]

@@ -15,6 +15,43 @@ from .sql import now, quote, registered, run
 from .tables import ENRICHMENT_SQL_TYPES, enrichment_sql_type, is_enrichment_column
 
 
+# The settings row holding which rule and model versions wrote the stored enrichment
+# (``frame.attrs["listening"]`` of what was stored): the provenance of a brief or an
+# export made from the store names them, as one made from the enriched frame does.
+VERSIONS_KEY = "enrichment_versions"
+
+
+def record_versions(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
+                    columns: list[str]) -> None:
+    """Merge the versions of the models and rules behind ``columns`` into the settings."""
+    import json
+
+    meta = frame.attrs.get("listening", {}) or {}
+    models = {str(k): str(v) for k, v in dict(meta.get("models", {}) or {}).items()}
+    rules = {str(k): str(v) for k, v in dict(meta.get("rules", {}) or {}).items()}
+    stages = {"sentiment": "sentiment", "sentiment_label": "sentiment", "topic": "topics",
+              "topic_label": "topics"}
+    written = {stages[c] for c in columns if c in stages}
+    rule_slugs = {c[len("rule_"):] for c in columns if c.startswith("rule_")}
+    rows = run(con, "SELECT value FROM settings WHERE key = $key", {"key": VERSIONS_KEY})
+    known = json.loads(bytes(rows[0][0]).decode("utf-8")) if rows else {"models": {}, "rules": {}}
+    known["models"].update({k: v for k, v in models.items() if k in written})
+    known["rules"].update({k: v for k, v in rules.items() if k in rule_slugs})
+    value = json.dumps(known, sort_keys=True).encode("utf-8")
+    run(con, "DELETE FROM settings WHERE key = $key", {"key": VERSIONS_KEY})
+    run(con, "INSERT INTO settings VALUES ($key, $value)", {"key": VERSIONS_KEY, "value": value})
+
+
+def stored_versions(store) -> dict:
+    """``{"models": {stage: version}, "rules": {slug: version}}`` recorded with the enrichment."""
+    import json
+
+    table = store._read("SELECT value FROM settings WHERE key = $key", {"key": VERSIONS_KEY})
+    if not table.num_rows:
+        return {"models": {}, "rules": {}}
+    return json.loads(bytes(table.column(0)[0].as_py()).decode("utf-8"))
+
+
 def stored_columns(store) -> list[str]:
     """The enrichment columns the store holds (``mention_id`` and ``updated`` aside)."""
     return [c for c in store._columns("enrichment") if c not in ("mention_id", "updated")]

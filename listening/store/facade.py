@@ -326,8 +326,14 @@ class Store:
             and ``rule_*`` nullable boolean for the enrichment stored (null where a
             mention has none).
         """
-        return mentions.select(self, since=since, until=until, platform=platform,
-                               language=language, query=query, columns=columns, limit=limit)
+        frame = mentions.select(self, since=since, until=until, platform=platform,
+                                language=language, query=query, columns=columns, limit=limit)
+        versions = enrichment.stored_versions(self)
+        if versions["models"] or versions["rules"]:
+            # the versions that wrote the stored enrichment, for provenance
+            frame.attrs.setdefault("listening", {}).update(
+                {k: dict(v) for k, v in versions.items() if v})
+        return frame
 
     def add_enrichment(self, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> int:
         """Store (insert or overwrite) enrichment columns, keyed by ``mention_id``.
@@ -342,8 +348,13 @@ class Store:
         """
         chosen = enrichment.choose_columns(frame, columns)
         table = enrichment.to_table(frame, chosen)
-        return self._write("store enrichment", lambda con: enrichment.upsert(con, table),
-                           needed=2 * table.nbytes)
+
+        def body(con) -> int:
+            written = enrichment.upsert(con, table)
+            enrichment.record_versions(con, frame, chosen)
+            return written
+
+        return self._write("store enrichment", body, needed=2 * table.nbytes)
 
     def imports(self) -> pd.DataFrame:
         """The audit log: one row per import or purge, oldest first (see :mod:`listening.store`)."""
