@@ -80,3 +80,19 @@ def test_help_says_near_counts_words_between(frame, tmp_path):
     wb = RuleWorkbench(frame, folder=tmp_path)
     assert "words <b>between</b>" in wb.help.value
     assert "fraud NEAR/3 officer" in wb.help.value
+
+
+def test_the_workbench_follows_the_shared_language_switch(frame, tmp_path):
+    from listening.widgets import RuleWorkbench
+    from listening.widgets._common import forget_language_switch, language_switch
+
+    forget_language_switch()
+    try:
+        wb = RuleWorkbench(frame, query="scam", folder=tmp_path)
+        assert wb.save.description == "save to library" and "hits in" in wb.message.value
+        language_switch().value = "fr"
+        assert wb.save.description == "enregistrer" and wb.name.description == "nom"
+        assert "résultats sur" in wb.message.value and "Aide sur les requêtes" in wb.help.value
+        assert wb.save_rule() is None and "nom" in wb.saved.value
+    finally:
+        forget_language_switch()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ListeningError, MentionDataError, RuleSyntaxError
-from ._common import chart_widget, escape, local_tz, posts_html
+from ._common import chart_widget, escape, follow_language, local_tz, posts_html
 
 __all__ = ["RuleWorkbench", "default_rules_folder"]
 
@@ -37,6 +37,47 @@ HELP_HTML = (
     "<code>lang:fr</code>, <code>author:…</code>, <code>site:cbc.ca</code>, "
     "<code>country:CA</code>; <code>{BP}</code> exact case and accents</li>"
     "</ul></details>")
+
+
+HELP_HTML_FR = (
+    "<details><summary>Aide sur les requêtes</summary><ul style='margin:4px 0'>"
+    "<li><code>a AND b</code>, <code>a b</code> (ET), <code>a OR b</code>, "
+    "<code>NOT a</code> / <code>-a</code>, <code>( … )</code>; opérateurs en capitales</li>"
+    "<li><code>\"fermeture de route\"</code> expression exacte; <code>évac*</code> toute "
+    "fin de mot, <code>organi?e</code> un caractère</li>"
+    "<li><code>a NEAR/n b</code> : au plus <i>n</i> mots <b>entre</b> a et b, dans un ordre "
+    "ou l'autre (<code>fraude NEAR/3 agent</code> trouve « fraude par un faux agent »; "
+    "<code>NEAR/0</code> = côte à côte), comme le NEAR/n de Brandwatch et "
+    "<code>\"a b\"~n</code> de Lucene; <code>a ONEAR/n b</code> ou <code>NEAR/nf</code> : "
+    "a d'abord</li>"
+    "<li><code>#mot-clic</code>, <code>@compte</code>, <code>platform:x</code>, "
+    "<code>lang:fr</code>, <code>author:…</code>, <code>site:radio-canada.ca</code>, "
+    "<code>country:CA</code>; <code>{BP}</code> casse et accents exacts</li>"
+    "</ul></details>")
+# Every word the workbench writes, in English and French (the shared EN/FR switch).
+_WORDS = {
+    "en": {"rule": "rule", "name": "name", "name_hint": "e.g. Road closures", "about": "about",
+           "about_hint": "what it is for", "owner": "owner", "severity": "severity",
+           "language": "language", "save": "save to library", "help": HELP_HTML,
+           "type": "Type a rule, e.g. <code>scam OR fraude</code>.",
+           "hits": "<b>{total}</b> hits in {n} mentions ({share}).",
+           "per_day": "Hits per day ({tz})", "backtest": "Backtest",
+           "examples": "Example hits", "near": "Near misses (not caught)",
+           "unparsed": "Nothing to save: the rule does not parse yet.",
+           "unnamed": "Give the rule a name before saving.",
+           "saved": "✓ saved <b>{name}</b> to {path}"},
+    "fr": {"rule": "règle", "name": "nom", "name_hint": "p. ex. Fermetures de routes",
+           "about": "objet", "about_hint": "à quoi elle sert", "owner": "responsable",
+           "severity": "gravité", "language": "langue", "save": "enregistrer",
+           "help": HELP_HTML_FR,
+           "type": "Tapez une règle, p. ex. <code>scam OR fraude</code>.",
+           "hits": "<b>{total}</b> résultats sur {n} mentions ({share}).",
+           "per_day": "Résultats par jour ({tz})", "backtest": "Essai sur l'historique",
+           "examples": "Exemples trouvés", "near": "Quasi-résultats (non retenus)",
+           "unparsed": "Rien à enregistrer : la règle ne se lit pas encore.",
+           "unnamed": "Donnez un nom à la règle avant de l'enregistrer.",
+           "saved": "✓ <b>{name}</b> enregistrée dans {path}"},
+}
 
 
 def default_rules_folder() -> Path:
@@ -115,16 +156,15 @@ class RuleWorkbench:
 
         self.query = w.Textarea(value=query, placeholder='("road closure" OR collision*) AND '
                                 'NOT platform:news', continuous_update=True,
-                                layout=w.Layout(width="100%", height="70px"),
-                                description="rule")
-        self.name = w.Text(description="name", placeholder="e.g. Road closures")
-        self.description = w.Text(description="about", placeholder="what it is for")
-        self.owner = w.Text(description="owner")
-        self.severity = w.BoundedIntText(value=5, min=1, max=10, description="severity")
-        self.language = w.Dropdown(options=["und", "en", "fr", "en+fr"], description="language")
-        self.save = w.Button(description="save to library", icon="save", button_style="primary")
+                                layout=w.Layout(width="100%", height="70px"))
+        self.name = w.Text()
+        self.description = w.Text()
+        self.owner = w.Text()
+        self.severity = w.BoundedIntText(value=5, min=1, max=10)
+        self.language = w.Dropdown(options=["und", "en", "fr", "en+fr"])
+        self.save = w.Button(icon="save", button_style="primary")
         self.saved = w.HTML()   # "saved" (or why not) right by the button
-        self.help = w.HTML(HELP_HTML)
+        self.help = w.HTML()
         self.message = w.HTML()
         self.warnings = w.HTML()
         self.figures = w.HTML()
@@ -140,7 +180,26 @@ class RuleWorkbench:
                                                            self.language]),
             w.HBox([self.save, self.saved])])
         self.widget.add_class("listening-rule-workbench")
+        self.lang = "en"
+        self._relabel(follow_language(None, self._on_language))
+
+    @property
+    def words(self) -> dict:
+        return _WORDS[self.lang]
+
+    def _relabel(self, lang: str) -> None:
+        self.lang = lang
+        words = self.words
+        for control, key in ((self.query, "rule"), (self.name, "name"), (self.description, "about"),
+                             (self.owner, "owner"), (self.severity, "severity"),
+                             (self.language, "language"), (self.save, "save")):
+            control.description = words[key]
+        self.name.placeholder, self.description.placeholder = words["name_hint"], words["about_hint"]
+        self.help.value = words["help"]
         self.run()
+
+    def _on_language(self, lang: str) -> None:
+        self._relabel(lang)
 
     def run(self) -> None:
         """Parse the query and, when valid, backtest it and redraw."""
@@ -150,7 +209,7 @@ class RuleWorkbench:
         self.rule, self.error, self.result = None, None, None
         self.saved.value = ""   # a changed rule is not the one saved
         if not text.strip():
-            self.message.value = "<em>Type a rule, e.g. <code>scam OR fraude</code>.</em>"
+            self.message.value = f"<em>{self.words['type']}</em>"
             self._clear()
             return
         try:
@@ -170,16 +229,19 @@ class RuleWorkbench:
         from ..charts import volume_chart
 
         total = int(self.hits_frame["count"].sum())
-        self.message.value = (f"<b>{total:,}</b> hits in {len(self.frame):,} mentions "
-                              f"({total / max(len(self.frame), 1):.1%}).")
+        words = self.words
+        self.message.value = words["hits"].format(
+            total=f"{total:,}", n=f"{len(self.frame):,}",
+            share=f"{total / max(len(self.frame), 1):.1%}")
         self.chart.chart = volume_chart(self.hits_frame, tz=self.tz,
-                                        title=f"Hits per day ({self.tz})")
-        self.figures.value = "<h5>Backtest</h5>" + _frame_table(self.result.metrics)
-        self.examples.value = "<h5>Example hits</h5>" + posts_html(
-            self.result.examples, EXAMPLE_COLUMNS)
+                                        title=words["per_day"].format(tz=self.tz))
+        self.figures.value = f"<h5>{words['backtest']}</h5>" + _frame_table(self.result.metrics)
+        self.examples.value = f"<h5>{words['examples']}</h5>" + posts_html(
+            self.result.examples, EXAMPLE_COLUMNS, tz=self.tz, lang=self.lang)
         near = self.result.near_misses
-        self.near_misses.value = ("<h5>Near misses (not caught)</h5>"
-                                  + posts_html(near, ("reason", *EXAMPLE_COLUMNS))) if len(near) \
+        self.near_misses.value = (f"<h5>{words['near']}</h5>"
+                                  + posts_html(near, ("reason", *EXAMPLE_COLUMNS), tz=self.tz,
+                                               lang=self.lang)) if len(near) \
             else ""
 
     def _local_days(self) -> pd.DataFrame:
@@ -207,10 +269,10 @@ class RuleWorkbench:
         from .. import rules
 
         if self.rule is None:
-            self.saved.value = "<em>Nothing to save: the rule does not parse yet.</em>"
+            self.saved.value = f"<em>{self.words['unparsed']}</em>"
             return None
         if not self.name.value.strip():
-            self.saved.value = "<em>Give the rule a name before saving.</em>"
+            self.saved.value = f"<em>{self.words['unnamed']}</em>"
             return None
         try:
             rule = rules.Rule.parse(self.query.value, name=self.name.value.strip(),
@@ -221,8 +283,9 @@ class RuleWorkbench:
         except ListeningError as exc:
             self.saved.value = f'<pre style="color:#b00020">{escape(str(exc))}</pre>'
             return None
-        self.saved.value = (f'<span class="listening-saved" style="color:#1b5e20">✓ saved '
-                            f"<b>{escape(rule.name)}</b> to {escape(path)}</span>")
+        self.saved.value = ('<span class="listening-saved" style="color:#1b5e20">'
+                            + self.words["saved"].format(name=escape(rule.name), path=escape(path))
+                            + "</span>")
         return Path(path)
 
     def _repr_mimebundle_(self, **kwargs):
