@@ -41,6 +41,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 NOTEBOOK = "01_explore_trends.ipynb"
 THREATS = "02_emerging_threats.ipynb"
 QUEUE = "05_response_queue.ipynb"
+RULES = "03_rule_workbench.ipynb"
 # Generous waits (ms) on selectors, for a loaded 2-core machine; no sleeps.
 WAIT = 90_000
 SERVER_START_S = 60
@@ -72,7 +73,7 @@ def lab(tmp_path):
     pytest.importorskip("playwright.sync_api")
     folder = tmp_path / "lab"
     (folder / "data").mkdir(parents=True)
-    for name in (NOTEBOOK, THREATS, QUEUE):
+    for name in (NOTEBOOK, THREATS, QUEUE, RULES):
         shutil.copy(ROOT / "notebooks" / name, folder / name)
     store = folder / "data" / "listening.duckdb"
     from listening.widgets import demo_frame
@@ -294,3 +295,19 @@ def test_response_queue_marks_survive_a_reload(lab):
         _no_errors(page)
 
     _browse(lab, "response_queue", body)
+
+
+def test_rule_workbench_notebook_in_chromium_in_french(lab):
+    from playwright.sync_api import expect
+
+    def body(page, url, token):
+        bench = _widget(page, url, token, RULES, ".listening-rule-workbench")
+        expect(bench.locator(".vega-embed canvas, .vega-embed svg").first).to_be_visible()
+        expect(bench).to_contain_text("hits in")
+        bench.locator(".listening-language button").filter(has_text="FR").click()
+        expect(bench).to_contain_text("résultats sur")
+        expect(bench.locator("button").filter(has_text="enregistrer")).to_have_count(1)
+        _no_errors(page)
+        page.screenshot(path=str(ARTIFACTS / "rule_workbench_fr.png"), full_page=True)
+
+    _browse(lab, "rule_workbench", body)

@@ -16,7 +16,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ListeningError, MentionDataError, RuleSyntaxError
-from ._common import chart_widget, escape, follow_language, local_tz, posts_html
+from ._common import (
+    chart_widget,
+    escape,
+    follow_language,
+    language_switch,
+    local_tz,
+    posts_html,
+)
 
 __all__ = ["RuleWorkbench", "default_rules_folder"]
 
@@ -65,7 +72,12 @@ _WORDS = {
            "examples": "Example hits", "near": "Near misses (not caught)",
            "unparsed": "Nothing to save: the rule does not parse yet.",
            "unnamed": "Give the rule a name before saving.",
-           "saved": "✓ saved <b>{name}</b> to {path}"},
+           "saved": "✓ saved <b>{name}</b> to {path}",
+           "metrics": {"metric": "measure", "value": "value", "mentions": "mentions",
+                       "hits": "hits", "hit_rate": "share of mentions hit",
+                       "alert_threshold": "alert threshold (hits a day)", "alerts": "alerts",
+                       "alerts_per_week": "alerts a week", "precision": "precision",
+                       "recall": "recall"}},
     "fr": {"rule": "règle", "name": "nom", "name_hint": "p. ex. Fermetures de routes",
            "about": "objet", "about_hint": "à quoi elle sert", "owner": "responsable",
            "severity": "gravité", "language": "langue", "save": "enregistrer",
@@ -76,7 +88,12 @@ _WORDS = {
            "examples": "Exemples trouvés", "near": "Quasi-résultats (non retenus)",
            "unparsed": "Rien à enregistrer : la règle ne se lit pas encore.",
            "unnamed": "Donnez un nom à la règle avant de l'enregistrer.",
-           "saved": "✓ <b>{name}</b> enregistrée dans {path}"},
+           "saved": "✓ <b>{name}</b> enregistrée dans {path}",
+           "metrics": {"metric": "mesure", "value": "valeur", "mentions": "mentions",
+                       "hits": "résultats", "hit_rate": "part des mentions trouvées",
+                       "alert_threshold": "seuil d'alerte (résultats par jour)",
+                       "alerts": "alertes", "alerts_per_week": "alertes par semaine",
+                       "precision": "précision", "recall": "rappel"}},
 }
 
 
@@ -103,13 +120,16 @@ def _number(name: str, value) -> str:
     return str(value)
 
 
-def _frame_table(frame: pd.DataFrame) -> str:
-    """A small escaped HTML table of an arbitrary frame (metrics and the like)."""
+def _frame_table(frame: pd.DataFrame, names: dict | None = None) -> str:
+    """A small escaped HTML table of an arbitrary frame (metrics and the like); ``names``
+    puts column names and first-column values in words (unknown ones stay as they are)."""
     if frame is None or len(frame) == 0:
         return ""
-    head = "".join(f"<th>{escape(c)}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{escape(_number(row[0], v))}</td>" for v in row)
-                   + "</tr>" for row in frame.itertuples(index=False))
+    names = names or {}
+    head = "".join(f"<th>{escape(names.get(c, c))}</th>" for c in frame.columns)
+    rows = "".join("<tr>" + "".join(
+        f"<td>{escape(names.get(v, v) if i == 0 and isinstance(v, str) else _number(row[0], v))}"
+        "</td>" for i, v in enumerate(row)) + "</tr>" for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
@@ -174,7 +194,7 @@ class RuleWorkbench:
         self.query.observe(lambda _: self.run(), names="value")
         self.save.on_click(lambda _: self.save_rule())
         self.widget = w.VBox([
-            self.query, self.help, self.message, self.warnings, self.figures, self.chart,
+            language_switch(), self.query, self.help, self.message, self.warnings, self.figures, self.chart,
             self.examples, self.near_misses,
             w.HBox([self.name, self.description]), w.HBox([self.owner, self.severity,
                                                            self.language]),
@@ -235,7 +255,8 @@ class RuleWorkbench:
             share=f"{total / max(len(self.frame), 1):.1%}")
         self.chart.chart = volume_chart(self.hits_frame, tz=self.tz,
                                         title=words["per_day"].format(tz=self.tz))
-        self.figures.value = f"<h5>{words['backtest']}</h5>" + _frame_table(self.result.metrics)
+        self.figures.value = f"<h5>{words['backtest']}</h5>" + _frame_table(self.result.metrics,
+                                                                          words["metrics"])
         self.examples.value = f"<h5>{words['examples']}</h5>" + posts_html(
             self.result.examples, EXAMPLE_COLUMNS, tz=self.tz, lang=self.lang)
         near = self.result.near_misses
