@@ -379,6 +379,13 @@ def test_crowded_brief_keeps_page_one_whole_and_moves_details_to_the_annex(demo,
     first, second = _pdf_text(path, 1), _pdf_text(path, 2)
     assert s["annex_pointer"].split()[0] in first.strip().splitlines()[-1]  # page 1 is whole
     assert s["annex"].split()[0] in second.strip().splitlines()[0]
+    # the annex may run over a page, but no section splits: the methods heading and the
+    # provenance's last line share a page
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+        ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout).group(1))
+    texts = [_pdf_text(path, n) for n in range(1, pages + 1)]
+    holding = [n for n, t in enumerate(texts) if s["methods"] in t]
+    assert len(holding) == 1 and s["generator"] in texts[holding[0]]
     page = path.with_suffix(".html")
     text = brief(frame, alerts=crowded, forecast=fc, lang=lang, path=page,
                  voices={"OPP": ["OPP", "PPO"], "RCMP": ["RCMP", "GRC"]}).read_text("utf-8")
@@ -420,3 +427,27 @@ def test_a_pseudonymised_brief_names_nobody_but_institutions(tmp_path, monkeypat
     assert not [a for a in shown if a in text]
     html = brief(frame, alerts=alerts, path="out/safe.html", pseudonymise=True, secret=secret)
     assert not [a for a in shown if a in html.read_text(encoding="utf-8")]
+
+
+@pytest.mark.slow
+def test_the_demo_briefs_keep_page_one_whole_and_never_split_an_annex_section(tmp_path,
+                                                                               monkeypatch):
+    """`make demo`'s own job: page 1 is the brief; the annex may run over two pages on busy
+    data, but every section (evidence, charts, rules, methods) stays on one page."""
+    _pdf_tools()
+    from listening.cli import main
+
+    monkeypatch.setenv("LISTENING_STORE", str(tmp_path / "s.duckdb"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo"]) == 0
+    for lang, name in (("en", "brief.pdf"), ("fr", "brief_fr.pdf")):
+        path = tmp_path / "out" / name
+        s = strings(lang)
+        pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
+            ["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout).group(1))
+        texts = [_pdf_text(path, n) for n in range(1, pages + 1)]
+        assert s["annex_pointer"].split()[0] in texts[0].strip().splitlines()[-1]
+        assert s["annex"].split()[0] in texts[1].strip().splitlines()[0]
+        for first, last in ((s["methods"], s["generator"]), (s["rules"], s["change"])):
+            holding = [n for n, t in enumerate(texts) if first in t]
+            assert holding and last in texts[holding[-1]], (lang, first)

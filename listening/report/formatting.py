@@ -31,6 +31,8 @@ NBSP = "\u00a0"    # no-break space: before %, :, and inside "14 h 05"
 NNBSP = "\u202f"   # narrow no-break space: French thousands separator
 _MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
               "septembre", "octobre", "novembre", "décembre"]
+MONTHS_FR_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
+                   "oct.", "nov.", "déc."]
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -122,6 +124,18 @@ def fmt_date(ts, lang: str = "en", tz: str = "America/Toronto") -> str:
         day = "1er" if t.day == 1 else str(t.day)
         return f"{day} {_MONTHS_FR[t.month - 1]} {t.year}"
     return f"{_MONTHS_EN[t.month - 1]} {t.day}, {t.year}"
+
+
+def fmt_short_datetime(ts, lang: str = "en", tz: str = "America/Toronto") -> str:
+    """``Nov 3 14:05`` / ``3 nov. 14 h 05`` in ``tz``: a time within a period already
+    dated (the brief's evidence tables), on one line."""
+    if is_missing(ts) or pd.isna(ts):
+        return "–"
+    t = pd.Timestamp(ts)
+    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
+    if lang == "fr":
+        return f"{t.day}{NBSP}{MONTHS_FR_SHORT[t.month - 1]} {t.hour}{NBSP}h{NBSP}{t.minute:02d}"
+    return f"{_MONTHS_EN[t.month - 1]}{NBSP}{t.day} {t.hour:02d}:{t.minute:02d}"
 
 
 def fmt_datetime(ts, lang: str = "en", tz: str = "America/Toronto") -> str:

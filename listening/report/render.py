@@ -168,7 +168,7 @@ def render_html(b: Brief, *, paper: str = "letter") -> str:
     plan = plan_first_page(b, has_chart="volume" in b.charts)
     alerts = []
     for a in b.alerts:
-        table = (Markup(posts_table_html(a["evidence"], lang=b.lang, tz=b.tz))
+        table = (Markup(posts_table_html(a["evidence"], lang=b.lang, tz=b.tz, short_times=True))
                  if len(a["evidence"]) else "")
         alerts.append({**a, "table": table, "severity_class": _severity_class(a["severity"])})
     titles = _titles(b)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .formatting import fmt_datetime, fmt_int, is_missing
+from .formatting import fmt_datetime, fmt_int, fmt_short_datetime, is_missing
 
 __all__ = ["DEFAULT_POST_COLUMNS", "escape", "is_safe_url", "posts_table_html", "safe_link"]
 
@@ -67,14 +67,15 @@ def safe_link(url: object, text: object | None = None) -> str:
             f"{label}</a>")
 
 
-def _cell(column: str, value: object, *, lang: str, tz: str, max_chars: int | None) -> str:
+def _cell(column: str, value: object, *, lang: str, tz: str, max_chars: int | None,
+          short_times: bool = False) -> str:
     if is_missing(value):
         return ""
     if column == "url":
         # unsafe URLs are shown as text, so the analyst sees what was there
         return safe_link(value, _LINK_TEXT.get(lang, "open")) if is_safe_url(value) else escape(value)
     if isinstance(value, pd.Timestamp):
-        return escape(fmt_datetime(value, lang, tz))
+        return escape((fmt_short_datetime if short_times else fmt_datetime)(value, lang, tz))
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return escape(fmt_int(value, lang))
     text = str(value)
@@ -86,7 +87,7 @@ def _cell(column: str, value: object, *, lang: str, tz: str, max_chars: int | No
 def posts_table_html(frame: pd.DataFrame, columns: Sequence[str] = DEFAULT_POST_COLUMNS, *,
                      max_rows: int = 50, lang: str = "en", tz: str = "America/Toronto",
                      max_chars: int | None = None, table_class: str = "posts",
-                     headers: dict[str, str] | None = None) -> str:
+                     headers: dict[str, str] | None = None, short_times: bool = False) -> str:
     """An HTML table of posts with every value escaped and only http(s) links.
 
     Parameters
@@ -102,6 +103,8 @@ def posts_table_html(frame: pd.DataFrame, columns: Sequence[str] = DEFAULT_POST_
         Shorten longer cells (display only) with an ellipsis.
     headers : dict, optional
         Column titles overriding the built-in English/French ones.
+    short_times : bool
+        Times without the year (``Nov 3 14:05``), for a table inside a dated period.
 
     Examples
     --------
@@ -117,7 +120,7 @@ def posts_table_html(frame: pd.DataFrame, columns: Sequence[str] = DEFAULT_POST_
     for record in frame[shown].head(max_rows).itertuples(index=False, name=None):
         cells = "".join(
             f'<td class="col-{escape(c)}">'
-            f"{_cell(c, v, lang=lang, tz=tz, max_chars=max_chars)}</td>"
+            f"{_cell(c, v, lang=lang, tz=tz, max_chars=max_chars, short_times=short_times)}</td>"
             for c, v in zip(shown, record))
         rows.append(f"<tr>{cells}</tr>")
     return (f'<table class="{escape(table_class)}"><thead><tr>{head}</tr></thead>'

@@ -32,7 +32,7 @@ from string import Template
 import pandas as pd
 import yaml
 
-from ..report.formatting import NBSP, fmt_int, fmt_num, fmt_pct, is_missing
+from ..report.formatting import MONTHS_FR_SHORT, NBSP, fmt_int, fmt_num, fmt_pct, is_missing
 from ..report.formatting import as_list as _as_list
 from ..report.strings import strings
 
@@ -56,8 +56,6 @@ _BIN_KEYS = {pd.Timedelta("1h"): "per_hour", pd.Timedelta("15min"): "per_quarter
              pd.Timedelta("1D"): "per_day"}
 _DAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _DAYS_FR = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
-_MONTHS_FR_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
-                    "oct.", "nov.", "déc."]
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -171,7 +169,7 @@ def fmt_weekday_time(ts, lang: str, tz: str) -> str:
     t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
     if lang == "fr":
         minutes = f"{t.minute:02d}" if t.minute else ""
-        return (f"{_DAYS_FR[t.weekday()]} {t.day} {_MONTHS_FR_SHORT[t.month - 1]}, "
+        return (f"{_DAYS_FR[t.weekday()]} {t.day} {MONTHS_FR_SHORT[t.month - 1]}, "
                 f"{t.hour}{NBSP}h{NBSP if minutes else ''}{minutes}").rstrip()
     return f"{_DAYS_EN[t.weekday()]} {t.day} {_MONTHS_EN[t.month - 1]} {t.hour:02d}:{t.minute:02d}"
 
