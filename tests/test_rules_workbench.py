@@ -93,6 +93,7 @@ def test_the_workbench_follows_the_shared_language_switch(frame, tmp_path):
         language_switch().value = "fr"
         assert wb.save.description == "enregistrer" and wb.name.description == "nom"
         assert "résultats sur" in wb.message.value and "Aide sur les requêtes" in wb.help.value
+        assert "\u00a0%)" in wb.message.value  # French typography: "7,4 %"
         assert wb.save_rule() is None and "nom" in wb.saved.value
     finally:
         forget_language_switch()

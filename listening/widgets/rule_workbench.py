@@ -109,18 +109,21 @@ def default_rules_folder() -> Path:
     return default_store_path().parent / "rules"
 
 
-def _number(name: str, value) -> str:
-    """A metric as an analyst reads it: counts with thousands, rates as percentages."""
+def _number(name: str, value, lang: str = "en") -> str:
+    """A metric as an analyst reads it, in the language's typography: counts with
+    thousands, rates as percentages."""
+    from ..report.formatting import fmt_int, fmt_num, fmt_pct
+
     if isinstance(value, (int, float)) and not isinstance(value, bool) and pd.notna(value):
         if any(word in str(name) for word in ("rate", "precision", "recall", "share")):
-            return f"{value:.1%}"
+            return fmt_pct(value, lang, 1)
         if float(value).is_integer():
-            return f"{int(value):,}"
-        return f"{value:,.2f}"
+            return fmt_int(value, lang)
+        return fmt_num(value, lang, 2)
     return str(value)
 
 
-def _frame_table(frame: pd.DataFrame, names: dict | None = None) -> str:
+def _frame_table(frame: pd.DataFrame, names: dict | None = None, lang: str = "en") -> str:
     """A small escaped HTML table of an arbitrary frame (metrics and the like); ``names``
     puts column names and first-column values in words (unknown ones stay as they are)."""
     if frame is None or len(frame) == 0:
@@ -128,7 +131,7 @@ def _frame_table(frame: pd.DataFrame, names: dict | None = None) -> str:
     names = names or {}
     head = "".join(f"<th>{escape(names.get(c, c))}</th>" for c in frame.columns)
     rows = "".join("<tr>" + "".join(
-        f"<td>{escape(names.get(v, v) if i == 0 and isinstance(v, str) else _number(row[0], v))}"
+        f"<td>{escape(names.get(v, v) if i == 0 and isinstance(v, str) else _number(row[0], v, lang))}"
         "</td>" for i, v in enumerate(row)) + "</tr>" for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -249,14 +252,16 @@ class RuleWorkbench:
         from ..charts import volume_chart
 
         total = int(self.hits_frame["count"].sum())
-        words = self.words
+        from ..report.formatting import fmt_int, fmt_pct
+
+        words, lang = self.words, self.lang
         self.message.value = words["hits"].format(
-            total=f"{total:,}", n=f"{len(self.frame):,}",
-            share=f"{total / max(len(self.frame), 1):.1%}")
+            total=fmt_int(total, lang), n=fmt_int(len(self.frame), lang),
+            share=fmt_pct(total / max(len(self.frame), 1), lang, 1))
         self.chart.chart = volume_chart(self.hits_frame, tz=self.tz,
                                         title=words["per_day"].format(tz=self.tz))
-        self.figures.value = f"<h5>{words['backtest']}</h5>" + _frame_table(self.result.metrics,
-                                                                          words["metrics"])
+        self.figures.value = f"<h5>{words['backtest']}</h5>" + _frame_table(
+            self.result.metrics, words["metrics"], self.lang)
         self.examples.value = f"<h5>{words['examples']}</h5>" + posts_html(
             self.result.examples, EXAMPLE_COLUMNS, tz=self.tz, lang=self.lang)
         near = self.result.near_misses
