@@ -243,3 +243,13 @@ def test_bad_zone_options_are_option_errors(option):
 
     with pytest.raises(OptionError):
         load(FIXTURES / "generic.csv", **option)
+
+
+def test_the_summary_names_the_kind_of_change_not_the_value(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("id,date,text\n1,2026-11-01 01:30,fog on 401\n2,2026-11-01 01:45,still fog\n"
+                    "3,2026-11-02 09:00,clear\n", encoding="utf-8")
+    _, report = load(path, tz="America/Toronto")
+    assert report.notes["action"].str.contains("happens twice").sum() == 2
+    summary = str(report).splitlines()[-1]
+    assert "2 × date happens twice in America/Toronto" in summary, summary

@@ -177,8 +177,11 @@ class LoadReport:
             return "notes: no value was changed"
         stubs = self.notes["action"].str.startswith("not a mention").fillna(False)
         changed = self.notes[~stubs]
-        # an action reads "<what was done> (<why>)" or "<what was done>: <details>"
-        kind = (changed["action"].str.split(r"[(:;]", n=1, regex=True).str[0].str.strip()
+        # an action reads "<what was done> (<why>)" or "<what was done>: <details>"; a
+        # leading date or time (DST notes: "2026-11-01 01:02:00 happens twice ...") is
+        # the value, not the kind of change
+        kind = (changed["action"].str.replace(r"^[0-9][0-9:\-T. +]*\s", "", regex=True)
+                .str.split(r"\(|: |;", n=1, regex=True).str[0].str.strip()
                 .str.replace(r"'[^']*'", "'…'", regex=True)
                 .str.replace(r"[0-9]+", "#", regex=True))
         label = (changed["column"].fillna("line") + " " + kind).value_counts(sort=False)
