@@ -607,11 +607,13 @@ class Explorer:
             self.volume_chart.selections.observe(self._on_brush, names=[BRUSH])
         # the other time charts zoom on the brushed period when there is one
         lo, hi = filters.window if filters.window is not None else (filters.since, filters.until)
-        self.sentiment_frame = self._trim(
-            self.index.sentiment_over_time(selected, freq=freq, tz=tz), lo, hi)
-        self.topics_frame = self._trim(
+        # shares and lines over a bucket the period or the data only partly cover read as
+        # a collapse (or a 100% spike): those charts show whole buckets only
+        self.sentiment_frame = self._whole(self._trim(
+            self.index.sentiment_over_time(selected, freq=freq, tz=tz), lo, hi), lo, hi)
+        self.topics_frame = self._whole(self._trim(
             self.index.topics_over_time(selected, freq=freq, tz=tz, others=words["others"]),
-            lo, hi)
+            lo, hi), lo, hi)
         self.platforms_frame = self.index.platforms(selected)
         self._live["sentiment"].update(
             ("sentiment", freq), lambda d: sentiment_share_chart(d, freq=freq),
@@ -717,6 +719,27 @@ class Explorer:
             keep &= times + step.to_timedelta64() > self._local(lo).to_datetime64()
         if hi is not None:
             keep &= times < self._local(hi).to_datetime64()
+        return data if keep.all() else data[keep].reset_index(drop=True)
+
+    def _whole(self, data: pd.DataFrame, lo, hi) -> pd.DataFrame:
+        """Rows of buckets wholly inside ``lo``..``hi`` and the data (the first and last
+        buckets are often partial), unless fewer than two would be left."""
+        if data.empty:
+            return data
+        freq = self.freq.value
+        step = (pd.Timedelta(weeks=1) if freq == "week" else pd.Timedelta(1, FREQS[freq]))
+        times = data["time"].to_numpy(dtype="datetime64[ns]")
+        ends = times + step.to_timedelta64()
+        newest = (self._local(pd.Timestamp(int(self.index.ts[-1]), tz="UTC"))
+                  if self.index.n else None)
+        keep = np.ones(len(data), dtype=bool)
+        if lo is not None:
+            keep &= times >= self._local(lo).to_datetime64()
+        for stop in (hi, None if newest is None else newest.tz_localize(self.tz.value)):
+            if stop is not None:
+                keep &= ends <= self._local(stop).to_datetime64() + np.timedelta64(1, "us")
+        if np.unique(times[keep]).size < 2:
+            return data
         return data if keep.all() else data[keep].reset_index(drop=True)
 
     def _local(self, ts: pd.Timestamp) -> pd.Timestamp:
