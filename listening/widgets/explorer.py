@@ -722,24 +722,23 @@ class Explorer:
         return data if keep.all() else data[keep].reset_index(drop=True)
 
     def _whole(self, data: pd.DataFrame, lo, hi) -> pd.DataFrame:
-        """Rows of buckets wholly inside ``lo``..``hi`` and the data (the first and last
-        buckets are often partial), unless fewer than two would be left."""
+        """Rows of buckets that the period and the data cover at least half of (a last
+        hour of a day is not a day: its shares and counts would read as a spike or a
+        collapse)."""
         if data.empty:
             return data
         freq = self.freq.value
         step = (pd.Timedelta(weeks=1) if freq == "week" else pd.Timedelta(1, FREQS[freq]))
-        times = data["time"].to_numpy(dtype="datetime64[ns]")
-        ends = times + step.to_timedelta64()
-        newest = (self._local(pd.Timestamp(int(self.index.ts[-1]), tz="UTC"))
-                  if self.index.n else None)
-        keep = np.ones(len(data), dtype=bool)
-        if lo is not None:
-            keep &= times >= self._local(lo).to_datetime64()
-        for stop in (hi, None if newest is None else newest.tz_localize(self.tz.value)):
-            if stop is not None:
-                keep &= ends <= self._local(stop).to_datetime64() + np.timedelta64(1, "us")
-        if np.unique(times[keep]).size < 2:
-            return data
+        starts = data["time"].to_numpy(dtype="datetime64[ns]")
+        ends = starts + step.to_timedelta64()
+        stops = [self._local(t).to_datetime64() for t in (hi,) if t is not None]
+        if self.index.n:
+            stops.append(self._local(pd.Timestamp(int(self.index.ts[-1]), tz="UTC"))
+                         .to_datetime64())
+        first = np.maximum(starts, self._local(lo).to_datetime64()) if lo is not None else starts
+        last = np.minimum(ends, min(stops)) if stops else ends
+        covered = (last - first) / step.to_timedelta64()
+        keep = covered >= 0.5
         return data if keep.all() else data[keep].reset_index(drop=True)
 
     def _local(self, ts: pd.Timestamp) -> pd.Timestamp:
