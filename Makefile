@@ -5,8 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # System packages the tests use: Chromium for the browser test and PDF briefs,
-# poppler-utils (pdftotext) to check the PDF's text.
-SYSTEM_PACKAGES := chromium poppler-utils
+# poppler-utils (pdftotext) to check the PDF's text, and an emoji font so the posts
+# quoted in a PDF brief show their emoji instead of empty boxes.
+SYSTEM_PACKAGES := chromium poppler-utils fonts-noto-color-emoji
 
 .PHONY: setup demo test bench lab system-deps clean
 
@@ -27,6 +28,7 @@ system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	fc-list 2>/dev/null | grep -qi "emoji" || missing="$$missing fonts-noto-color-emoji"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing system packages:$$missing"; \
