@@ -169,7 +169,8 @@ def sentiment_chart(data: pd.DataFrame, *, title: str = "", width: int = WIDTH,
         y=alt.Y("row:N", title=None, sort=None))
     bars = base.mark_bar().encode(
         x=alt.X("share:Q", title=w["axis_share_negative"] if one_label or (
-            one and set(plot["label"]) == {"negative"}) else None, axis=alt.Axis(format="%"),
+            one and set(plot["label"]) == {"negative"}) else None,
+            axis=alt.Axis(format="%", tickCount=5),  # printed at 8 pt: more labels collide
                 scale=alt.Scale(domain=[0, max(0.05, min(1.0, float(plot["high"].max()) * 1.15))])),
         color=alt.Color("label_shown:N", title=None,
                         legend=None if one or one_label else alt.Legend(),
