@@ -1,6 +1,7 @@
 """Accuracy of listening's sentiment methods on tweets no setting was chosen on.
 
-Run: ``.venv/bin/python benchmarks/sentiment_eval.py`` (about 15 minutes on one core).
+Run: ``.venv/bin/python benchmarks/sentiment_eval.py`` (about 8 minutes; the English outer
+folds run in two processes; ``--language en|fr`` re-measures one language).
 Writes ``benchmarks/results/sentiment.json`` and ``sentiment.md``.
 
 Every figure is printed twice: the **CV figure** (cross-validation inside the
