@@ -153,3 +153,21 @@ def test_training_is_reproducible_and_sample_weights_count():
         ls.train_sentiment(texts, labels, sample_weight=[1.0, -1.0] * (len(texts) // 2))
     with pytest.raises(ValueError, match="one finite, non-negative number per text"):
         ls.train_sentiment(texts, labels, sample_weight=[1.0])
+
+
+def test_decision_offsets_move_labels_and_survive_save_load(model, tmp_path):
+    texts = POS + NEG + NEU
+    proba = model.predict_proba(texts).to_numpy()
+    # An offset larger than any log-probability gap makes neutral win everywhere.
+    gap = float(np.max(np.log(proba.max(axis=1)) - np.log(proba[:, 1]))) + 0.01
+    shifted = SentimentModel("en", offsets=(0.0, gap, 0.0))
+    shifted.pipeline_, shifted.classes_ = model.pipeline_, model.classes_
+    shifted.n_train_, shifted.trained_at_, shifted.metadata_ = 36, model.trained_at_, {}
+    assert set(shifted.predict(texts).tolist()) == {"neutral"}
+    assert np.allclose(shifted.score(texts), model.score(texts))  # the score ignores offsets
+    assert model.offsets == (0.0, 0.0, 0.0)
+    loaded = ls.load_sentiment_model(shifted.save(tmp_path / "offsets.skops"))
+    assert loaded.offsets == (0.0, gap, 0.0)
+    assert loaded.predict(texts).tolist() == shifted.predict(texts).tolist()
+    with pytest.raises(ValueError, match="three finite numbers"):
+        SentimentModel("en", offsets=(0.0, 1.0))

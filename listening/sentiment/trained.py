@@ -10,8 +10,11 @@
   extremes of positive and negative word valences, negation-aware
   (:class:`~listening.sentiment.lexicon_features.LexiconFeatures`),
 
-then a multinomial logistic regression with balanced class weights, whose
-probabilities are used as they are.
+then a multinomial logistic regression with balanced class weights. The label
+is the most probable class after optional *decision offsets* (added to the
+log-probabilities of negative, neutral, positive; chosen by cross-validation
+in ``benchmarks/_sentiment_data.choose_model_settings`` and kept only when
+their CV figure beats the plain argmax); ``sentiment`` is P(positive) - P(negative).
 
 Why this recipe: on the shipped training tweets it beat the earlier linear SVM
 with sigmoid calibration (and no lexicon features) by about 0.02 macro recall in
@@ -165,6 +168,14 @@ def _as_labels(labels) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
+def _check_offsets(offsets) -> tuple[float, float, float]:
+    values = tuple(float(v) for v in offsets)
+    if len(values) != len(SENTIMENT_LABELS) or not np.isfinite(values).all():
+        raise ValueError(f"offsets must be three finite numbers (negative, neutral, positive), "
+                         f"got {offsets!r}")
+    return values  # type: ignore[return-value]
+
+
 class SentimentModel:
     """A trained three-class sentiment classifier for one language.
 
@@ -180,6 +191,9 @@ class SentimentModel:
         See :data:`DEFAULT_CLASS_WEIGHT`.
     vader_weight, lexicon_weight : float
         Multipliers on the VADER scores and on the lexicon features.
+    offsets : three floats
+        Decision offsets added to the log-probabilities of negative, neutral,
+        positive before the argmax that gives the label (default 0, 0, 0).
 
     Attributes (after ``fit``)
     --------------------------
@@ -193,8 +207,10 @@ class SentimentModel:
     def __init__(self, language: str = "en", *, C: float = DEFAULT_C,
                  class_weight: str | None = DEFAULT_CLASS_WEIGHT,
                  vader_weight: float = VADER_WEIGHT,
-                 lexicon_weight: float = LEXICON_WEIGHT) -> None:
+                 lexicon_weight: float = LEXICON_WEIGHT,
+                 offsets: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
         self.language = language
+        self.offsets = _check_offsets(offsets)
         self.C = C
         self.class_weight = class_weight
         self.vader_weight = vader_weight
@@ -293,7 +309,7 @@ class SentimentModel:
     def score(self, texts, *, return_codes: bool = False, labels: bool = False):
         """P(positive) - P(negative) per text (-1..1); with ``return_codes`` also the label codes."""
         proba = self.predict_proba(texts).to_numpy()
-        codes = proba.argmax(axis=1)
+        codes = (np.log(np.clip(proba, 1e-12, None)) + np.asarray(self.offsets)).argmax(axis=1)
         if labels:
             return pd.Categorical.from_codes(codes, categories=list(SENTIMENT_LABELS))
         s = proba[:, 2] - proba[:, 0]
@@ -307,6 +323,7 @@ class SentimentModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"format": MODEL_FORMAT, "language": self.language, "C": float(self.C),
+                   "offsets": [float(v) for v in self.offsets],
                    "n_train": int(self.n_train_), "trained_at": self.trained_at_,
                    "metadata": dict(self.metadata_), "pipeline": self.pipeline_}
         sio.dump(payload, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
@@ -318,7 +335,8 @@ class SentimentModel:
 
 
 def train_sentiment(texts, labels, *, language: str = "en", C: float = DEFAULT_C,
-                    metadata: Mapping | None = None, sample_weight=None) -> SentimentModel:
+                    metadata: Mapping | None = None, sample_weight=None,
+                    offsets: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> SentimentModel:
     """Fit a :class:`SentimentModel` on labelled texts (e.g. an analyst's own mentions).
 
     Parameters
@@ -336,6 +354,9 @@ def train_sentiment(texts, labels, *, language: str = "en", C: float = DEFAULT_C
         Facts to keep with the model (data source, metrics); saved by ``save``.
     sample_weight : sequence of float, optional
         Weight of each text in the classifier (default: all 1).
+    offsets : three floats, optional
+        Decision offsets (negative, neutral, positive) added to the
+        log-probabilities before the label's argmax (default: none).
 
     Examples
     --------
@@ -346,7 +367,7 @@ def train_sentiment(texts, labels, *, language: str = "en", C: float = DEFAULT_C
     >>> model.predict(["thank you, great job"]).tolist()   # doctest: +SKIP
     ['positive']
     """
-    model = SentimentModel(language, C=C)
+    model = SentimentModel(language, C=C, offsets=offsets)
     model.metadata_ = dict(metadata or {})
     return model.fit(texts, labels, sample_weight=sample_weight)
 
@@ -372,7 +393,8 @@ def load_sentiment_model(path: str | Path) -> SentimentModel:
     if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
         raise ModelError(f"{str(path)!r} is not a listening sentiment model "
                          f"(expected format {MODEL_FORMAT!r})")
-    model = SentimentModel(payload["language"], C=payload["C"])
+    model = SentimentModel(payload["language"], C=payload["C"],
+                           offsets=tuple(payload.get("offsets", (0.0, 0.0, 0.0))))
     model.pipeline_ = payload["pipeline"]
     model.classes_ = np.asarray(model.pipeline_.classes_, dtype=object)
     model.n_train_ = int(payload["n_train"])
