@@ -14,6 +14,8 @@ import pandas as pd
 
 __all__ = [
     "LANGS",
+    "MONTHS_EN",
+    "MONTHS_FR_SHORT",
     "NBSP",
     "NNBSP",
     "as_list",
@@ -24,6 +26,8 @@ __all__ = [
     "fmt_int",
     "fmt_num",
     "fmt_pct",
+    "fmt_short_datetime",
+    "local_time",
 ]
 
 LANGS = ("en", "fr")
@@ -33,7 +37,7 @@ _MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", 
               "septembre", "octobre", "novembre", "décembre"]
 MONTHS_FR_SHORT = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.",
                    "oct.", "nov.", "déc."]
-_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def check_lang(lang: str) -> str:
@@ -114,36 +118,42 @@ def fmt_change(current, previous, lang: str = "en") -> str:
     return sign + fmt_pct(abs(change), lang, digits=0)
 
 
+def local_time(ts, tz: str) -> pd.Timestamp | None:
+    """``ts`` in ``tz`` (a naive time is UTC), or None when missing: every date the brief
+    and the alert titles write starts here."""
+    if is_missing(ts) or pd.isna(ts):
+        return None
+    t = pd.Timestamp(ts)
+    return (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
+
+
 def fmt_date(ts, lang: str = "en", tz: str = "America/Toronto") -> str:
     """``Nov 3, 2026`` / ``3 novembre 2026`` in ``tz``."""
-    if is_missing(ts) or pd.isna(ts):
+    t = local_time(ts, tz)
+    if t is None:
         return "–"
-    t = pd.Timestamp(ts)
-    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
     if lang == "fr":
         day = "1er" if t.day == 1 else str(t.day)
         return f"{day} {_MONTHS_FR[t.month - 1]} {t.year}"
-    return f"{_MONTHS_EN[t.month - 1]} {t.day}, {t.year}"
+    return f"{MONTHS_EN[t.month - 1]} {t.day}, {t.year}"
 
 
 def fmt_short_datetime(ts, lang: str = "en", tz: str = "America/Toronto") -> str:
     """``Nov 3 14:05`` / ``3 nov. 14 h 05`` in ``tz``: a time within a period already
     dated (the brief's evidence tables), on one line."""
-    if is_missing(ts) or pd.isna(ts):
+    t = local_time(ts, tz)
+    if t is None:
         return "–"
-    t = pd.Timestamp(ts)
-    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
     if lang == "fr":
         return f"{t.day}{NBSP}{MONTHS_FR_SHORT[t.month - 1]} {t.hour}{NBSP}h{NBSP}{t.minute:02d}"
-    return f"{_MONTHS_EN[t.month - 1]}{NBSP}{t.day} {t.hour:02d}:{t.minute:02d}"
+    return f"{MONTHS_EN[t.month - 1]}{NBSP}{t.day} {t.hour:02d}:{t.minute:02d}"
 
 
 def fmt_datetime(ts, lang: str = "en", tz: str = "America/Toronto") -> str:
     """``Nov 3, 2026 14:05`` / ``3 novembre 2026, 14 h 05`` in ``tz``."""
-    if is_missing(ts) or pd.isna(ts):
+    t = local_time(ts, tz)
+    if t is None:
         return "–"
-    t = pd.Timestamp(ts)
-    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
     if lang == "fr":
         return f"{fmt_date(t, lang, tz)}, {t.hour}{NBSP}h{NBSP}{t.minute:02d}"
     return f"{fmt_date(t, lang, tz)} {t.hour:02d}:{t.minute:02d}"

@@ -32,7 +32,16 @@ from string import Template
 import pandas as pd
 import yaml
 
-from ..report.formatting import MONTHS_FR_SHORT, NBSP, fmt_int, fmt_num, fmt_pct, is_missing
+from ..report.formatting import (
+    MONTHS_EN,
+    MONTHS_FR_SHORT,
+    NBSP,
+    fmt_int,
+    fmt_num,
+    fmt_pct,
+    is_missing,
+    local_time,
+)
 from ..report.formatting import as_list as _as_list
 from ..report.strings import strings
 
@@ -56,7 +65,6 @@ _BIN_KEYS = {pd.Timedelta("1h"): "per_hour", pd.Timedelta("15min"): "per_quarter
              pd.Timedelta("1D"): "per_day"}
 _DAYS_EN = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _DAYS_FR = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
-_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 @lru_cache(maxsize=1)
@@ -163,15 +171,14 @@ def display_segment(segment, lang: str, *, topic_names: Mapping[str, str] | None
 
 def fmt_weekday_time(ts, lang: str, tz: str) -> str:
     """``Mon 16 Nov 15:00`` / ``lun. 16 nov., 15 h`` in ``tz``."""
-    if is_missing(ts):
+    t = local_time(ts, tz)
+    if t is None:
         return "–"
-    t = pd.Timestamp(ts)
-    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
     if lang == "fr":
         minutes = f"{t.minute:02d}" if t.minute else ""
         return (f"{_DAYS_FR[t.weekday()]} {t.day} {MONTHS_FR_SHORT[t.month - 1]}, "
                 f"{t.hour}{NBSP}h{NBSP if minutes else ''}{minutes}").rstrip()
-    return f"{_DAYS_EN[t.weekday()]} {t.day} {_MONTHS_EN[t.month - 1]} {t.hour:02d}:{t.minute:02d}"
+    return f"{_DAYS_EN[t.weekday()]} {t.day} {MONTHS_EN[t.month - 1]} {t.hour:02d}:{t.minute:02d}"
 
 
 def _alert_posts(row: dict, frame: pd.DataFrame, times: pd.Series) -> list[str]:
