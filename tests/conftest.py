@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,6 +13,17 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("listening", deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("listening")
+
+
+@pytest.fixture(autouse=True)
+def fresh_language_switch():
+    """Each test starts without the widgets' shared EN/FR switch (one per kernel, as in a
+    notebook), so a language chosen in one test never leaks into the next. Nothing is
+    imported for tests that never loaded the widgets."""
+    common = sys.modules.get("listening.widgets._common")
+    if common is not None:
+        common.forget_language_switch()
+    yield
 
 
 @pytest.fixture

@@ -84,16 +84,12 @@ def test_help_says_near_counts_words_between(frame, tmp_path):
 
 def test_the_workbench_follows_the_shared_language_switch(frame, tmp_path):
     from listening.widgets import RuleWorkbench
-    from listening.widgets._common import forget_language_switch, language_switch
+    from listening.widgets._common import language_switch
 
-    forget_language_switch()
-    try:
-        wb = RuleWorkbench(frame, query="scam", folder=tmp_path)
-        assert wb.save.description == "save to library" and "hits in" in wb.message.value
-        language_switch().value = "fr"
-        assert wb.save.description == "enregistrer" and wb.name.description == "nom"
-        assert "résultats sur" in wb.message.value and "Aide sur les requêtes" in wb.help.value
-        assert "\u00a0%)" in wb.message.value  # French typography: "7,4 %"
-        assert wb.save_rule() is None and "nom" in wb.saved.value
-    finally:
-        forget_language_switch()
+    wb = RuleWorkbench(frame, query="scam", folder=tmp_path)
+    assert wb.save.description == "save to library" and "hits in" in wb.message.value
+    language_switch().value = "fr"
+    assert wb.save.description == "enregistrer" and wb.name.description == "nom"
+    assert "résultats sur" in wb.message.value and "Aide sur les requêtes" in wb.help.value
+    assert "\u00a0%)" in wb.message.value  # French typography: "7,4 %"
+    assert wb.save_rule() is None and "nom" in wb.saved.value

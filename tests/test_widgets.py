@@ -13,15 +13,6 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("anywidget")  # alt.JupyterChart needs it
 
 XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_language_switch():
-    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
-    from listening.widgets._common import forget_language_switch
-
-    forget_language_switch()
-    yield
 TZ = "America/Toronto"
 
 

@@ -19,15 +19,6 @@ pytest.importorskip("anywidget")
 TZ = "America/Toronto"
 
 
-@pytest.fixture(autouse=True)
-def fresh_language_switch():
-    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
-    from listening.widgets._common import forget_language_switch
-
-    forget_language_switch()
-    yield
-
-
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     base, _ = ls.demo.generate(n_mentions=4_000, days=21, seed=5)

@@ -10,15 +10,6 @@ import listening as ls
 pytest.importorskip("ipywidgets")
 
 
-@pytest.fixture(autouse=True)
-def fresh_language_switch():
-    """Each test gets its own EN/FR switch (one per kernel, as in a notebook)."""
-    from listening.widgets._common import forget_language_switch
-
-    forget_language_switch()
-    yield
-
-
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
     return ls.demo.generate(n_mentions=3_000, days=10, seed=21)[0]
