@@ -14,6 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ._index import STEPS
+
 __all__ = [
     "BRUSH",
     "SENTIMENT_COLORS",
@@ -44,7 +46,6 @@ def _wall(times: pd.Series) -> pd.Series:
 
 # Ticks on whole buckets: a day chart never labels the same day twice.
 _TICKS = {"day": {"interval": "day", "step": 1}, "week": {"interval": "week", "step": 1}}
-_STEP = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1), "week": pd.Timedelta(weeks=1)}
 
 
 def _x(freq: str, title: str | None = "time", *, grid: bool = True) -> alt.X:
@@ -56,7 +57,7 @@ def _x(freq: str, title: str | None = "time", *, grid: bool = True) -> alt.X:
 
 def with_bucket_end(volume: pd.DataFrame, freq: str) -> pd.DataFrame:
     """``volume`` with ``end`` = each bucket's end: a bar spans its bucket, however many."""
-    return volume.assign(end=volume["time"] + _STEP.get(freq, pd.Timedelta(days=1)))
+    return volume.assign(end=volume["time"] + STEPS.get(freq, pd.Timedelta(days=1)))
 
 
 def volume_brush_chart(volume: pd.DataFrame, *, freq: str = "day", tz: str = "",

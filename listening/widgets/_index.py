@@ -27,6 +27,9 @@ __all__ = ["DEFAULT_TZ", "FREQS", "OTHERS", "Filters", "FrameIndex", "copy_keys"
 # Granularities the explorer offers (label -> pandas offset alias); a week starts on
 # Monday, as in the unit's weekly reports.
 FREQS: dict[str, str] = {"hour": "h", "day": "D", "week": "W-MON"}
+# How long one bucket of each granularity lasts (weeks start on Monday).
+STEPS: dict[str, pd.Timedelta] = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1),
+                                  "week": pd.Timedelta(weeks=1)}
 # Columns of the table of posts (plus mention_id, for actions on a post).
 POST_COLUMNS = ("mention_id", "timestamp", "platform", "author", "text", "reach", "url")
 # Topics drawn in "topics over time": more than this many lines are unreadable; the
@@ -217,7 +220,7 @@ class FrameIndex:
                 edges = pd.DatetimeIndex([])
                 codes = np.zeros(0, dtype=np.intp)
             else:
-                step = pd.Timedelta(weeks=1) if freq == "week" else pd.Timedelta(1, FREQS[freq])
+                step = STEPS[freq]
                 edges = pd.date_range(start.min(), start.max(), freq=step)
                 codes = ((start.asi8 - edges[0].value) // step.value).astype(np.intp)
             self._buckets[key] = (codes, edges)

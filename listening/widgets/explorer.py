@@ -45,7 +45,7 @@ from ._common import (
     local_tz,
     posts_html,
 )
-from ._index import FREQS, Filters, FrameIndex
+from ._index import FREQS, STEPS, Filters, FrameIndex
 from ._views import ViewBook
 
 __all__ = ["PAGE_SIZE", "PERIODS", "TIME_ZONES", "Explorer"]
@@ -595,10 +595,9 @@ class Explorer:
             frame = frame.assign(previous=np.nan if prev_rows is None
                                  else self._shifted(prev_rows, previous, frame))
             frame = with_bucket_end(frame, freq)
-            newest = self._local(pd.Timestamp(int(self.index.ts[-1]), tz="UTC")) \
-                if self.index.n else None
+            newest = self._newest()
             self.volume_frame = frame.assign(
-                partial=False if newest is None else frame["end"] > newest)
+                partial=False if newest is None else frame["end"] > self._local(newest))
             title = words["volume_prev" if prev_rows is not None else "volume"].format(
                 freq=freq_word, tz=tz)
             self._live["volume"].update(
@@ -711,8 +710,7 @@ class Explorer:
         """Rows of time buckets overlapping ``lo``..``hi`` (UTC; None = open)."""
         if data.empty:
             return data
-        freq = self.freq.value
-        step = pd.Timedelta(weeks=1) if freq == "week" else pd.Timedelta(1, FREQS[freq])
+        step = STEPS[self.freq.value]
         times = data["time"].to_numpy(dtype="datetime64[ns]")
         keep = np.ones(len(data), dtype=bool)
         if lo is not None:
@@ -727,19 +725,20 @@ class Explorer:
         collapse)."""
         if data.empty:
             return data
-        freq = self.freq.value
-        step = (pd.Timedelta(weeks=1) if freq == "week" else pd.Timedelta(1, FREQS[freq]))
+        step = STEPS[self.freq.value]
         starts = data["time"].to_numpy(dtype="datetime64[ns]")
         ends = starts + step.to_timedelta64()
-        stops = [self._local(t).to_datetime64() for t in (hi,) if t is not None]
-        if self.index.n:
-            stops.append(self._local(pd.Timestamp(int(self.index.ts[-1]), tz="UTC"))
-                         .to_datetime64())
+        newest = self._newest()
+        stops = [self._local(t).to_datetime64() for t in (hi, newest) if t is not None]
         first = np.maximum(starts, self._local(lo).to_datetime64()) if lo is not None else starts
         last = np.minimum(ends, min(stops)) if stops else ends
         covered = (last - first) / step.to_timedelta64()
         keep = covered >= 0.5
         return data if keep.all() else data[keep].reset_index(drop=True)
+
+    def _newest(self) -> pd.Timestamp | None:
+        """The newest mention's time (UTC), or None for an empty frame."""
+        return pd.Timestamp(int(self.index.ts[-1]), tz="UTC") if self.index.n else None
 
     def _local(self, ts: pd.Timestamp) -> pd.Timestamp:
         return ts.tz_convert(self.tz.value).tz_localize(None)
