@@ -202,11 +202,12 @@ class ThreatBoard:
     def title(self, alert_key: str) -> str:
         """The alert's title: what, where, since when
         (:func:`listening.threats.titles.alert_titles`, the brief's titles too)."""
-        if alert_key not in self._titles:
-            row = self._row(alert_key).to_frame().T
-            words = alert_titles(row, lang=self.lang, frame=self.frame, tz=self.tz,
+        if not self._titles:  # every alert at once: the topic names are read once
+            words = alert_titles(self.alerts, lang=self.lang, frame=self.frame, tz=self.tz,
                                  topic_names=topic_names(self.frame, lang=self.lang))
-            self._titles[alert_key] = str(words["title"].iloc[0])
+            self._titles = dict(zip(self.alerts["alert_key"], words["title"].astype(str)))
+        if alert_key not in self._titles:
+            self._row(alert_key)  # says which keys the board has
         return self._titles[alert_key]
 
     # ------------------------------------------------------------------ data
