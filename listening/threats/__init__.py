@@ -114,7 +114,7 @@ def _round(value: float, signal: str) -> float:
     return round(value, 1) if abs(value) < 100 else float(round(value))
 
 
-def _fold_related(episodes: list[dict], topic_labels: dict[str, dict[str, str]]) -> list[dict]:
+def _fold_related(episodes: list[dict], topic_labels: dict[str, str | None]) -> list[dict]:
     """Fold episodes that are the same story seen in several segments.
 
     An episode overlapping in time with an already kept one and sharing one of its
@@ -122,7 +122,7 @@ def _fold_related(episodes: list[dict], topic_labels: dict[str, dict[str, str]])
     it (its segment is listed in ``related``). The ``all`` segment is kept first, then by score, so one incident gives one alert that says
     where else it shows, instead of one alert per platform and language. The sentence
     names those segments in words ("news sites", "the subject “road closures”"), never
-    by their ids; ``topic_labels`` gives each language's topic names.
+    by their ids; ``topic_labels`` are the run's topic names (``Run.topic_labels``).
     """
     from .titles import display_segment
 
@@ -142,7 +142,7 @@ def _fold_related(episodes: list[dict], topic_labels: dict[str, dict[str, str]])
             more = len(k["related"]) - 4
             for col, lang in (("why", "en"), ("why_fr", "fr")):
                 words = signal_strings(lang)
-                listed = ", ".join(display_segment(seg, lang, topic_names=topic_labels[lang])
+                listed = ", ".join(display_segment(seg, lang, topic_names=topic_labels)
                                    for seg in k["related"][:4])
                 tail = words["also_in"].substitute(segments=listed)
                 if more > 0:
@@ -243,10 +243,7 @@ def detect_threats(frame: pd.DataFrame, *, freq: str = "1h",
                 for s, a, b in find_episodes(hot, gap) if since_ts is None or ends[b] > since_ts]
     if not episodes:
         return _empty(attrs)
-    from .titles import topic_names
-
-    alerts = pd.DataFrame(_fold_related(episodes, {lang: topic_names(frame, lang=lang)
-                                                   for lang in ("en", "fr")}))
+    alerts = pd.DataFrame(_fold_related(episodes, run.topic_labels))
     alerts = alerts.sort_values(["severity", "score", "start", "segment"],
                                 ascending=[False, False, True, True], kind="stable").reset_index(drop=True)
     if max_alerts is not None and len(alerts) > max_alerts:
