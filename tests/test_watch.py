@@ -343,7 +343,7 @@ def test_online_alerts_are_the_batch_alerts(watched):
     # and the watcher missed none: each batch alert was sent, or is the same story as
     # one that was (a segment in common, or "all" and a word in common, within the
     # same-story margin)
-    from listening.watch.loop import _words
+    from listening.watch.loop import _term_words
 
     sent = _alerts(watched["notified"], "Everything")
     for row in batch.itertuples():
@@ -352,7 +352,7 @@ def test_online_alerts_are_the_batch_alerts(watched):
         def related(a, segments=segments, row=row):
             theirs = {a["segment"], *a["related"]}
             return bool(segments & theirs) or (
-                "all" in segments | theirs and bool(_words(row.terms) & _words(a["terms"])))
+                "all" in segments | theirs and bool(_term_words(row.terms) & _term_words(a["terms"])))
 
         assert any(related(a)
                    and pd.Timestamp(a["start"]) < row.end + pd.Timedelta(hours=24)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import duckdb
@@ -14,7 +15,6 @@ from .files import existing_columns
 from .sql import now, quote, registered, run
 from .tables import ENRICHMENT_SQL_TYPES, enrichment_sql_type, is_enrichment_column
 
-
 # The settings row holding which rule and model versions wrote the stored enrichment
 # (``frame.attrs["listening"]`` of what was stored): the provenance of a brief or an
 # export made from the store names them, as one made from the enriched frame does.
@@ -24,8 +24,6 @@ VERSIONS_KEY = "enrichment_versions"
 def record_versions(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
                     columns: list[str]) -> None:
     """Merge the versions of the models and rules behind ``columns`` into the settings."""
-    import json
-
     meta = frame.attrs.get("listening", {}) or {}
     models = {str(k): str(v) for k, v in dict(meta.get("models", {}) or {}).items()}
     rules = {str(k): str(v) for k, v in dict(meta.get("rules", {}) or {}).items()}
@@ -44,8 +42,6 @@ def record_versions(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
 
 def stored_versions(store) -> dict:
     """``{"models": {stage: version}, "rules": {slug: version}}`` recorded with the enrichment."""
-    import json
-
     table = store._read("SELECT value FROM settings WHERE key = $key", {"key": VERSIONS_KEY})
     if not table.num_rows:
         return {"models": {}, "rules": {}}

@@ -421,12 +421,8 @@ def _already(sent: pd.DataFrame, new: list[dict], route: str, incident: str,
         if row["incident"] == incident:
             return True
         before = json.loads(row["alert"])["terms"]
-        if not set(row["segments"]) & set(segments):
-            # "all" holds every segment's mentions: the same story told by another
-            # signal there (a word burst after a news pick-up) shares the story's words
-            if "all" not in set(row["segments"]) | set(segments) or \
-                    not _words(terms) & _words(before):
-                continue
+        if not _same_place(set(row["segments"]), set(segments), terms, before):
+            continue
         shared = len(terms & set(before))
         margin = FLARE_UP if shared >= FLARE_UP_TERMS else SAME_STORY
         if row["start"] < end + margin and start < row["end"] + margin:
@@ -434,7 +430,16 @@ def _already(sent: pd.DataFrame, new: list[dict], route: str, incident: str,
     return False
 
 
-def _words(terms) -> set[str]:
+def _same_place(theirs: set[str], ours: set[str], terms, before) -> bool:
+    """A segment in common; or "all" on one side, which holds every segment's mentions, and
+    a word of the terms in common (the same story told by another signal there, e.g. a
+    word burst after a news pick-up)."""
+    if theirs & ours:
+        return True
+    return "all" in theirs | ours and bool(_term_words(terms) & _term_words(before))
+
+
+def _term_words(terms) -> set[str]:
     """The single words of alert terms ("watch video" -> {"watch", "video"})."""
     return {w for t in terms for w in str(t).lower().split() if len(w) > 2}
 
