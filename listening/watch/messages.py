@@ -31,26 +31,15 @@ _TEXT = {
 }
 
 
-def severity_words(severity: int, lang: str = "en") -> str:
-    """``"high"`` for 7-8, ``"critical"`` for 9-10... (``lang="fr"``: ``"élevée"``)."""
-    return titles.severity_words(severity, lang)
-
-
-def _words(alert: dict, lang: str, examples: pd.DataFrame | None, tz: str) -> dict:
-    """``title``, ``severity_text`` and ``why`` of one alert (the brief's wording)."""
+def _wording(alerts: list[dict], lang: str, examples: pd.DataFrame | None,
+             tz: str) -> list[dict]:
+    """``title``, ``severity_text`` and ``why`` of each alert (the brief's wording)."""
     posts = None
     if examples is not None and len(examples) and "timestamp" in examples.columns:
         posts = examples
-    row = pd.DataFrame([alert])
     names = titles.topic_names(posts, lang=lang) if posts is not None else None
-    return titles.alert_titles(row, lang=lang, frame=posts, tz=tz,
-                               topic_names=names).iloc[0].to_dict()
-
-
-def alert_title(alert: dict, lang: str = "en", *, examples: pd.DataFrame | None = None,
-                tz: str = DEFAULT_TZ) -> str:
-    """``Evacuations near Kenora, since Mon 16 Nov 15:00`` from an alert row."""
-    return _words(alert, lang, examples, tz)["title"]
+    return titles.alert_titles(pd.DataFrame(alerts), lang=lang, frame=posts, tz=tz,
+                               topic_names=names).to_dict("records")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,7 +100,8 @@ def compose(alerts: list[dict], route, examples: pd.DataFrame, *, brief: str | N
     top = alerts[0]
     langs = route.languages
     posts = {a["incident"]: _examples(a, examples) for a in alerts}
-    words = {(a["incident"], lang): _words(a, lang, examples, tz) for a in alerts for lang in langs}
+    words = {(a["incident"], lang): w for lang in langs
+             for a, w in zip(alerts, _wording(alerts, lang, examples, tz))}
     if len(alerts) == 1 and not digest:
         subject = " / ".join(
             f"[{words[top['incident'], lang]['severity_text'].upper()}] "
@@ -120,7 +110,8 @@ def compose(alerts: list[dict], route, examples: pd.DataFrame, *, brief: str | N
     else:
         subject = " / ".join(f"{_TEXT[lang]['digest']}: {len(alerts)} "
                              f"{_TEXT[lang]['alerts'][:-1 if len(alerts) == 1 else None]}, "
-                             f"{_TEXT[lang]['severity'].lower()} {severity_words(top['severity'], lang)}"
+                             f"{_TEXT[lang]['severity'].lower()} "
+                             f"{words[top['incident'], lang]['severity_text']}"
                              for lang in langs)
     text_parts, md_parts = [], []
     for lang in langs:
@@ -136,7 +127,7 @@ def compose(alerts: list[dict], route, examples: pd.DataFrame, *, brief: str | N
     payload = tuple({"incident": a["incident"], "alert_key": a["alert_key"],
                      "segment": a["segment"], "start": str(a["start"]), "end": str(a["end"]),
                      "severity": int(a["severity"]),
-                     "severity_words": {lang: severity_words(a["severity"], lang)
+                     "severity_words": {lang: words[a["incident"], lang]["severity_text"]
                                         for lang in langs},
                      "title": {lang: words[a["incident"], lang]["title"] for lang in langs},
                      "why": {lang: words[a["incident"], lang]["why"] for lang in langs},
