@@ -608,11 +608,11 @@ class Explorer:
         lo, hi = filters.window if filters.window is not None else (filters.since, filters.until)
         # shares and lines over a bucket the period or the data only partly cover read as
         # a collapse (or a 100% spike): those charts show whole buckets only
-        self.sentiment_frame = self._whole(self._trim(
-            self.index.sentiment_over_time(selected, freq=freq, tz=tz), lo, hi), lo, hi)
-        self.topics_frame = self._whole(self._trim(
+        self.sentiment_frame = self._whole(
+            self.index.sentiment_over_time(selected, freq=freq, tz=tz), lo, hi)
+        self.topics_frame = self._whole(
             self.index.topics_over_time(selected, freq=freq, tz=tz, others=words["others"]),
-            lo, hi), lo, hi)
+            lo, hi)
         self.platforms_frame = self.index.platforms(selected)
         self._live["sentiment"].update(
             ("sentiment", freq), lambda d: sentiment_share_chart(d, freq=freq),
@@ -720,9 +720,9 @@ class Explorer:
         return data if keep.all() else data[keep].reset_index(drop=True)
 
     def _whole(self, data: pd.DataFrame, lo, hi) -> pd.DataFrame:
-        """Rows of buckets that the period and the data cover at least half of (a last
-        hour of a day is not a day: its shares and counts would read as a spike or a
-        collapse)."""
+        """Rows of buckets that the period ``lo``..``hi`` and the data cover at least half
+        of (a last hour of a day is not a day: its shares and counts would read as a spike
+        or a collapse); a subset of :meth:`_trim`'s."""
         if data.empty:
             return data
         step = STEPS[self.freq.value]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import ListeningError, MentionDataError, RuleSyntaxError
+from ..report.formatting import fmt_int, fmt_num, fmt_pct
 from ._common import (
     chart_widget,
     escape,
@@ -112,8 +113,6 @@ def default_rules_folder() -> Path:
 def _number(name: str, value, lang: str = "en") -> str:
     """A metric as an analyst reads it, in the language's typography: counts with
     thousands, rates as percentages."""
-    from ..report.formatting import fmt_int, fmt_num, fmt_pct
-
     if isinstance(value, (int, float)) and not isinstance(value, bool) and pd.notna(value):
         if any(word in str(name) for word in ("rate", "precision", "recall", "share")):
             return fmt_pct(value, lang, 1)
@@ -252,8 +251,6 @@ class RuleWorkbench:
         from ..charts import volume_chart
 
         total = int(self.hits_frame["count"].sum())
-        from ..report.formatting import fmt_int, fmt_pct
-
         words, lang = self.words, self.lang
         self.message.value = words["hits"].format(
             total=fmt_int(total, lang), n=fmt_int(len(self.frame), lang),
